@@ -1,0 +1,47 @@
+/* The one C audit hook: dispatch on the event name, then the guard. */
+#ifndef HERMETIC_HOOK_H
+#define HERMETIC_HOOK_H
+
+#include <stdbool.h>
+
+#include "runtime.h"
+
+/* How a blocked action surfaces in Python. */
+enum violation_kind {
+    VIOLATION_PLAIN,    /* hermetic.PolicyViolation */
+    VIOLATION_IMPORT,   /* also an ImportError, so import fallbacks engage */
+};
+
+/* The runtime state the hook reads (one per process). */
+struct hermetic_runtime *hook_runtime(void);
+
+/* Set the base policy and open the --log-json file. Call once, before
+ * hook_install. Returns -1 with err set if the log cannot be opened. */
+int hook_init(const struct hermetic_policy *policy, struct hermetic_error *err);
+
+/* Register the audit hook. Call after Py_PreInitialize and before
+ * Py_InitializeFromConfig, so it sees every event from the first one. */
+int hook_install(void);
+
+/* Replace the effective policy (the base policy plus API layers). */
+void hook_set_effective(const struct hermetic_policy *policy);
+
+/*
+ * Block an action: record it, trace and log it, then either end the
+ * process (--on-violation=exit) or set a PolicyViolation and return -1.
+ * `target` is the host, path, module or program; the message follows
+ * `format`.
+ */
+int hook_block(enum guard guard, enum violation_kind kind, const char *target, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* True if allowed decisions are traced or logged (--trace=all). */
+bool hook_tracing_allowed(void);
+/* Trace and log an allowed action (only call when hook_tracing_allowed). */
+void hook_allowed(enum guard guard, const char *target, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Print the report of blocked actions the program did not see end it. */
+void hook_report(void);
+
+#endif

@@ -1,0 +1,54 @@
+/* COMMAND → what Python runs and with which interpreter's environment.
+ * Pure C: reads files and PATH, never runs anything. */
+#ifndef HERMETIC_RESOLVE_H
+#define HERMETIC_RESOLVE_H
+
+#include "error.h"
+#include "strlist.h"
+
+enum resolve_kind {
+    RESOLVE_PYTHON,          /* python3 ARGS: Python's own command line */
+    RESOLVE_SCRIPT,          /* a Python file, run as __main__ */
+    RESOLVE_ENTRY_POINT,     /* module:function, called; its result is the exit status */
+    RESOLVE_CONSOLE_SCRIPT,  /* a console_scripts entry point of the installed distributions */
+};
+
+/* The interpreter hermetic embeds, fixed when it was built. */
+struct resolve_env {
+    const char *path;             /* the PATH to search; NULL for the process's PATH */
+    const char *python;           /* e.g. /usr/bin/python3 */
+    const char *python_version;   /* e.g. 3.11.2 */
+};
+
+struct resolved_command {
+    enum resolve_kind kind;
+    char *interpreter;    /* PyConfig.program_name: the embedded python or a venv's python */
+    struct strlist argv;  /* Python's argv: [argv0, shebang options..., SCRIPT | -c CODE, args...] */
+    char *note;           /* an explanation to print before running, or NULL */
+};
+
+/*
+ * Resolve `argv` (the command after --) in the order: python names, a file
+ * path, a Python script on PATH, module:function, a console_scripts entry
+ * point. Errors: 126 for something that is not a Python program or needs
+ * another Python version, 127 for a file that does not exist.
+ */
+int resolve_command(int argc, char *const *argv, const struct resolve_env *env,
+                    struct resolved_command *out, struct hermetic_error *err);
+void resolve_free(struct resolved_command *resolved);
+
+/* True for python, python3 and python3.N (a basename). */
+bool resolve_is_python_name(const char *name);
+
+/*
+ * Split a string the way `env -S` does: on spaces and tabs, with single
+ * quotes, double quotes and backslash escapes. Returns -1 with err set on
+ * an unterminated quote.
+ */
+int resolve_split_args(const char *text, struct strlist *out, struct hermetic_error *err);
+
+/* The code hermetic runs with -c for module:function and console scripts. */
+extern const char RESOLVE_ENTRY_POINT_CODE[];
+extern const char RESOLVE_CONSOLE_SCRIPT_CODE[];
+
+#endif

@@ -1,0 +1,28 @@
+/* The state the audit hook reads: plain C, no Python objects, so the hook
+ * can run before the interpreter exists and while it is torn down. */
+#ifndef HERMETIC_RUNTIME_H
+#define HERMETIC_RUNTIME_H
+
+#include <stdbool.h>
+
+#include "hosts.h"
+#include "netpolicy.h"
+#include "policy.h"
+#include "violations.h"
+
+/* A guard bit for events watched whatever the policy (reporting). */
+#define GUARD_ALWAYS (1u << 31)
+
+struct hermetic_runtime {
+    struct hermetic_policy base;       /* the policy hermetic started with; never weakened */
+    struct hermetic_policy effective;  /* what the hook enforces now */
+    unsigned int guards;               /* policy_guards(&effective) | GUARD_ALWAYS */
+    struct violations violations;      /* for the report when the program ends */
+    int log_fd;                        /* --log-json file, or -1 */
+    bool uncaught_violation;           /* a PolicyViolation ended the program */
+    struct netrecord_set resolved;     /* addresses that allowed names resolved to */
+    struct hosts_table hosts;          /* loaded on first use */
+    bool hosts_loaded;
+};
+
+#endif

@@ -1,0 +1,477 @@
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <string.h>
+#include <sys/socket.h>
+
+#include "guards.h"
+#include "hook.h"
+#include "log.h"
+
+/* The real _socket.socket type and its "family" member, so that an event's
+ * socket argument is read without running Python code. */
+static PyTypeObject *socket_type;
+static PyObject *family_member;
+
+void guard_network_set_socket_type(PyTypeObject *type)
+{
+    socket_type = type;
+    family_member = PyObject_GetAttrString((PyObject *)type, "family");
+    if (family_member == NULL || Py_TYPE(family_member)->tp_descr_get == NULL) {
+        PyErr_Clear();
+        Py_CLEAR(family_member);
+    }
+}
+
+/* A socket's address family, or -1 if `sock` is not a real socket (the
+ * event was raised by sys.audit, and no socket call follows it). */
+static int socket_family(PyObject *sock)
+{
+    PyObject *value;
+    long family;
+
+    if (socket_type == NULL || family_member == NULL || !PyObject_TypeCheck(sock, socket_type))
+        return -1;
+    value = Py_TYPE(family_member)->tp_descr_get(family_member, sock, (PyObject *)socket_type);
+    if (value == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    family = PyLong_Check(value) ? PyLong_AsLong(value) : -1;
+    Py_DECREF(value);
+    if (family == -1)
+        PyErr_Clear();
+    return (int)family;
+}
+
+static struct netpolicy_view view_of(struct hermetic_runtime *rt)
+{
+    struct netpolicy_view view = {&rt->effective.network, NULL, &rt->resolved};
+
+    if (rt->effective.network.allow_localhost) {
+        if (!rt->hosts_loaded) {
+            hosts_load(&rt->hosts, NULL, NULL);
+            rt->hosts_loaded = true;
+        }
+        view.hosts = &rt->hosts;
+    }
+    return view;
+}
+
+/* Printable text of an untrusted string: control bytes become '?', and
+ * long text is cut, so a message stays one readable line. */
+static void printable(const char *text, size_t length, char *out, size_t size)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < length && n + 4 < size; i++)
+        out[n++] = ((unsigned char)text[i] < 0x20 || text[i] == 0x7f) ? '?' : text[i];
+    if (n + 4 >= size && n < length)
+        memcpy(out + n, "...", 3), n += 3;
+    out[n] = '\0';
+}
+
+/* A host as the socket module would pass it to the resolver. */
+struct host_text {
+    char text[1024];
+    size_t length;
+    bool valid;   /* false for text the resolver would refuse (a NUL byte) */
+};
+
+/*
+ * Get the bytes CPython hands to getaddrinfo for `host`: str as ASCII, or
+ * IDNA-encoded when it is not ASCII; bytes and bytearray as they are.
+ * Returns -1 if `host` is none of these (the call would raise TypeError).
+ */
+static int host_bytes(PyObject *host, struct host_text *out)
+{
+    PyObject *encoded = NULL;
+    const char *data;
+    Py_ssize_t length;
+
+    out->valid = true;
+    if (PyUnicode_Check(host)) {
+        if (PyUnicode_IS_ASCII(host)) {
+            data = PyUnicode_AsUTF8AndSize(host, &length);
+        } else {
+            encoded = PyUnicode_AsEncodedString(host, "idna", NULL);
+            if (encoded == NULL) {
+                PyErr_Clear();
+                out->valid = false;
+                snprintf(out->text, sizeof(out->text), "<not IDNA>");
+                out->length = strlen(out->text);
+                return 0;
+            }
+            data = PyBytes_AS_STRING(encoded);
+            length = PyBytes_GET_SIZE(encoded);
+        }
+    } else if (PyBytes_Check(host)) {
+        data = PyBytes_AS_STRING(host);
+        length = PyBytes_GET_SIZE(host);
+    } else if (PyByteArray_Check(host)) {
+        data = PyByteArray_AS_STRING(host);
+        length = PyByteArray_GET_SIZE(host);
+    } else {
+        return -1;
+    }
+    if (data == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    if ((size_t)length >= sizeof(out->text) || memchr(data, '\0', (size_t)length) != NULL)
+        out->valid = false;
+    out->length = (size_t)length < sizeof(out->text) ? (size_t)length : sizeof(out->text) - 1;
+    memcpy(out->text, data, out->length);
+    out->text[out->length] = '\0';
+    Py_XDECREF(encoded);
+    return 0;
+}
+
+/* An AF_INET or AF_INET6 destination, canonical. */
+struct inet_target {
+    bool is_name;
+    bool invalid;               /* a name the resolver would refuse or no rule can hold */
+    char name[NETNAME_MAX];     /* normalised, when is_name */
+    struct netaddr addr;        /* when !is_name */
+    unsigned int port;
+    char shown[NETNAME_MAX + NETADDR_TEXT_MAX];   /* for messages */
+    char host_shown[NETNAME_MAX + 8];             /* the host alone, for .target */
+};
+
+/* Classify host bytes as CPython's setipaddr would: "" is the wildcard
+ * address, "<broadcast>" the broadcast address, then numeric forms, then a
+ * name. An invalid name is kept as text and matches no rule. */
+static void classify_host(const struct host_text *host, int family, struct inet_target *out)
+{
+    char shown[NETNAME_MAX];
+
+    out->is_name = false;
+    if (host->valid && host->length == 0) {
+        netaddr_parse(family == AF_INET6 ? "::" : "0.0.0.0", &out->addr);
+    } else if (host->valid && strcmp(host->text, "<broadcast>") == 0) {
+        netaddr_parse("255.255.255.255", &out->addr);
+    } else if (!host->valid || netaddr_parse(host->text, &out->addr) != 0) {
+        out->is_name = true;
+        if (!host->valid || netname_normalize(host->text, out->name, sizeof(out->name)) != 0) {
+            printable(host->text, host->length, shown, sizeof(shown));
+            snprintf(out->name, sizeof(out->name), "%s", shown[0] ? shown : "?");
+            out->invalid = true;
+        }
+    }
+    if (out->is_name) {
+        snprintf(out->host_shown, sizeof(out->host_shown), "%s", out->name);
+        if (out->port)
+            snprintf(out->shown, sizeof(out->shown), "%s:%u", out->name, out->port);
+        else
+            snprintf(out->shown, sizeof(out->shown), "%s", out->name);
+    } else {
+        netaddr_format(&out->addr, out->host_shown, sizeof(out->host_shown));
+        netaddr_format_endpoint(&out->addr, out->port, out->shown, sizeof(out->shown));
+    }
+}
+
+/* Parse an (host, port, ...) address tuple. Returns 0, or -1 if it is not
+ * such a tuple (the socket call itself would then fail). */
+static int parse_inet_address(PyObject *address, int family, struct inet_target *out)
+{
+    struct host_text host;
+    long port;
+
+    memset(out, 0, sizeof(*out));
+    if (!PyTuple_Check(address) || PyTuple_GET_SIZE(address) < 2 || PyTuple_GET_SIZE(address) > 4)
+        return -1;
+    if (host_bytes(PyTuple_GET_ITEM(address, 0), &host) != 0 || !PyLong_Check(PyTuple_GET_ITEM(address, 1)))
+        return -1;
+    port = PyLong_AsLong(PyTuple_GET_ITEM(address, 1));
+    if (port < 0 || port > 65535) {
+        PyErr_Clear();
+        return -1;
+    }
+    out->port = (unsigned int)port;
+    classify_host(&host, family, out);
+    return 0;
+}
+
+/* Text of an AF_UNIX address for messages: the path, or @name for an
+ * abstract socket. Returns -1 if `address` is not a str or bytes-like. */
+static int unix_address_text(PyObject *address, char *out, size_t size)
+{
+    struct host_text path;
+
+    if (host_bytes(address, &path) != 0)
+        return -1;
+    if (path.length > 0 && path.text[0] == '\0') {
+        char name[512];
+
+        printable(path.text + 1, path.length - 1, name, sizeof(name));
+        snprintf(out, size, "@%s", name);
+    } else {
+        printable(path.text, path.length, out, size);
+    }
+    return 0;
+}
+
+static const char *family_name(int family)
+{
+    switch (family) {
+    case AF_PACKET: return "AF_PACKET";
+    case AF_VSOCK: return "AF_VSOCK";
+    case AF_BLUETOOTH: return "AF_BLUETOOTH";
+    case AF_CAN: return "AF_CAN";
+    case AF_TIPC: return "AF_TIPC";
+    case AF_RDS: return "AF_RDS";
+    default: return "non-IP";
+    }
+}
+
+enum net_action { ACTION_CONNECT, ACTION_BIND, ACTION_SENDTO, ACTION_SENDMSG };
+static const char *const ACTION_NAMES[] = {"connect", "bind", "sendto", "sendmsg"};
+
+static bool inet_allowed(struct hermetic_runtime *rt, enum net_action action, const struct inet_target *t)
+{
+    struct netpolicy_view view = view_of(rt);
+
+    if (t->invalid)
+        return false;
+    if (action == ACTION_BIND)
+        return t->is_name ? netpolicy_allows_bind_name(&view, t->name) : netpolicy_allows_bind(&view, &t->addr);
+    return t->is_name ? netpolicy_allows_connect_name(&view, t->name, t->port)
+                      : netpolicy_allows_connect(&view, &t->addr, t->port);
+}
+
+/* Decide a connect, bind, sendto or sendmsg to `address` on `sock`. */
+static int check_destination(struct hermetic_runtime *rt, PyObject *sock, PyObject *address,
+                             enum net_action action)
+{
+    const char *name = ACTION_NAMES[action];
+    int family = socket_family(sock);
+    char text[600];
+    struct inet_target target;
+
+    if (family == AF_NETLINK || family == AF_ALG)
+        return 0;   /* these reach the kernel, not a network */
+    if (family == AF_UNIX || (family == -1 && !PyTuple_Check(address))) {
+        if (unix_address_text(address, text, sizeof(text)) != 0)
+            return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: %s(malformed address)",
+                              name);
+        if (rt->effective.network.allow_unix_sockets) {
+            if (hook_tracing_allowed())
+                hook_allowed(GUARD_NETWORK, text, "%s(%s)", name, text);
+            return 0;
+        }
+        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, text, "network disabled: %s(%s)", name, text);
+    }
+    if (family != AF_INET && family != AF_INET6 && family != -1)
+        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, family_name(family),
+                          "network disabled: %s(%s address)", name, family_name(family));
+    if (parse_inet_address(address, family, &target) != 0)
+        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: %s(malformed address)", name);
+    if (!inet_allowed(rt, action, &target))
+        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, target.host_shown, "network disabled: %s(%s)", name,
+                          target.shown);
+    if (hook_tracing_allowed())
+        hook_allowed(GUARD_NETWORK, target.host_shown, "%s(%s)", name, target.shown);
+    return 0;
+}
+
+/* The (self, address) events share one shape. */
+static int destination_event(PyObject *args, enum net_action action, struct hermetic_runtime *rt)
+{
+    if (PyTuple_GET_SIZE(args) < 2)
+        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: %s(malformed audit event)",
+                          ACTION_NAMES[action]);
+    return check_destination(rt, PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1), action);
+}
+
+int guard_network_connect(struct hermetic_runtime *rt, PyObject *args)
+{
+    return destination_event(args, ACTION_CONNECT, rt);
+}
+
+int guard_network_bind(struct hermetic_runtime *rt, PyObject *args)
+{
+    return destination_event(args, ACTION_BIND, rt);
+}
+
+int guard_network_sendto(struct hermetic_runtime *rt, PyObject *args)
+{
+    return destination_event(args, ACTION_SENDTO, rt);
+}
+
+int guard_network_sendmsg(struct hermetic_runtime *rt, PyObject *args)
+{
+    /* sendmsg on a connected socket passes no address: its connect was checked. */
+    if (PyTuple_GET_SIZE(args) >= 2 && PyTuple_GET_ITEM(args, 1) == Py_None)
+        return 0;
+    return destination_event(args, ACTION_SENDMSG, rt);
+}
+
+/* socket.__new__ (self, family, type, protocol): raw and packet sockets.
+ * Unset values arrive as -1 and mean AF_INET and SOCK_STREAM. */
+int guard_network_socket(struct hermetic_runtime *rt, PyObject *args)
+{
+    long family, type;
+
+    (void)rt;
+    if (PyTuple_GET_SIZE(args) < 3 || !PyLong_Check(PyTuple_GET_ITEM(args, 1)) ||
+        !PyLong_Check(PyTuple_GET_ITEM(args, 2)))
+        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: socket(malformed audit event)");
+    family = PyLong_AsLong(PyTuple_GET_ITEM(args, 1));
+    type = PyLong_AsLong(PyTuple_GET_ITEM(args, 2));
+    if (PyErr_Occurred())
+        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: socket(malformed audit event)");
+    type &= ~(long)(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (family == AF_PACKET)
+        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "AF_PACKET", "network disabled: socket(AF_PACKET)");
+    if ((family == AF_INET || family == AF_INET6 || family == -1) && type == SOCK_RAW)
+        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "SOCK_RAW", "network disabled: socket(%s, SOCK_RAW)",
+                          family == AF_INET6 ? "AF_INET6" : "AF_INET");
+    return 0;
+}
+
+/* A forward lookup of `host` (str, bytes or None). */
+static int check_lookup(struct hermetic_runtime *rt, PyObject *host)
+{
+    struct host_text text;
+    struct inet_target target = {.port = 0};
+    struct netpolicy_view view;
+
+    if (host == Py_None)
+        return 0;   /* a wildcard or loopback address: no query */
+    if (host_bytes(host, &text) != 0)
+        return 0;   /* not a host: the call raises TypeError itself */
+    classify_host(&text, AF_UNSPEC, &target);
+    if (!target.is_name)
+        return 0;   /* numeric: answered without a query */
+    view = view_of(rt);
+    if (target.invalid || !netpolicy_allows_lookup(&view, target.name))
+        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, target.name, "network disabled: DNS(%s)", target.name);
+    if (hook_tracing_allowed())
+        hook_allowed(GUARD_NETWORK, target.name, "DNS(%s)", target.name);
+    return 0;
+}
+
+/* A reverse lookup of a numeric host, or a forward lookup of a name. */
+static int check_reverse(struct hermetic_runtime *rt, PyObject *host)
+{
+    struct host_text text;
+    struct inet_target target = {.port = 0};
+    struct netpolicy_view view;
+
+    if (host_bytes(host, &text) != 0)
+        return 0;
+    classify_host(&text, AF_UNSPEC, &target);
+    if (target.is_name)
+        return check_lookup(rt, host);
+    view = view_of(rt);
+    if (!netpolicy_allows_reverse(&view, &target.addr))
+        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, target.host_shown, "network disabled: DNS(%s)",
+                          target.host_shown);
+    if (hook_tracing_allowed())
+        hook_allowed(GUARD_NETWORK, target.host_shown, "DNS(%s)", target.host_shown);
+    return 0;
+}
+
+int guard_network_getaddrinfo(struct hermetic_runtime *rt, PyObject *args)
+{
+    if (PyTuple_GET_SIZE(args) < 1)
+        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: DNS(malformed audit event)");
+    return check_lookup(rt, PyTuple_GET_ITEM(args, 0));
+}
+
+int guard_network_gethostbyname(struct hermetic_runtime *rt, PyObject *args)
+{
+    return guard_network_getaddrinfo(rt, args);
+}
+
+int guard_network_gethostbyaddr(struct hermetic_runtime *rt, PyObject *args)
+{
+    if (PyTuple_GET_SIZE(args) < 1)
+        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: DNS(malformed audit event)");
+    return check_reverse(rt, PyTuple_GET_ITEM(args, 0));
+}
+
+/* getnameinfo (sockaddr,): CPython parses the host with AI_NUMERICHOST, so
+ * only the reverse lookup can send a query. */
+int guard_network_getnameinfo(struct hermetic_runtime *rt, PyObject *args)
+{
+    PyObject *sockaddr;
+
+    if (PyTuple_GET_SIZE(args) < 1)
+        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: DNS(malformed audit event)");
+    sockaddr = PyTuple_GET_ITEM(args, 0);
+    if (!PyTuple_Check(sockaddr) || PyTuple_GET_SIZE(sockaddr) < 1)
+        return 0;   /* the call raises TypeError itself */
+    return check_reverse(rt, PyTuple_GET_ITEM(sockaddr, 0));
+}
+
+int guard_network_check_name(struct hermetic_runtime *rt, PyObject *sock, PyObject *address, const char *action)
+{
+    int family = socket_family(sock);
+    struct inet_target target;
+    enum net_action kind = ACTION_CONNECT;
+
+    if (!(rt->guards & GUARD_NETWORK) || (family != AF_INET && family != AF_INET6))
+        return 0;
+    if (parse_inet_address(address, family, &target) != 0 || !target.is_name)
+        return 0;   /* numeric or malformed: no lookup, and the audit event decides */
+    for (size_t i = 0; i < sizeof(ACTION_NAMES) / sizeof(ACTION_NAMES[0]); i++)
+        if (strcmp(ACTION_NAMES[i], action) == 0)
+            kind = (enum net_action)i;
+    if (inet_allowed(rt, kind, &target))
+        return 0;
+    return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, target.host_shown, "network disabled: %s(%s)", action,
+                      target.shown);
+}
+
+/* Record one numeric address string from a resolver result. */
+static void record_address(struct hermetic_runtime *rt, PyObject *text, const unsigned int *ports, size_t count)
+{
+    struct netaddr addr;
+    const char *utf8;
+
+    if (!PyUnicode_Check(text) || (utf8 = PyUnicode_AsUTF8(text)) == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    if (netaddr_parse(utf8, &addr) != 0)
+        return;
+    for (size_t i = 0; i < count; i++)
+        netrecord_add(&rt->resolved, &addr, ports[i]);
+}
+
+void guard_network_record(struct hermetic_runtime *rt, PyObject *host, PyObject *result)
+{
+    struct host_text text;
+    struct inet_target target = {.port = 0};
+    unsigned int ports[16];
+    size_t count;
+
+    if (!(rt->guards & GUARD_NETWORK) || host == NULL || host_bytes(host, &text) != 0)
+        return;
+    classify_host(&text, AF_UNSPEC, &target);
+    if (!target.is_name)
+        return;
+    count = netpolicy_name_ports(&rt->effective.network, target.name, ports, 16);
+    if (count == 0)
+        return;
+    if (PyUnicode_Check(result)) {                 /* gethostbyname */
+        record_address(rt, result, ports, count);
+    } else if (PyTuple_Check(result) && PyTuple_GET_SIZE(result) == 3 &&
+               PyList_Check(PyTuple_GET_ITEM(result, 2))) {   /* gethostbyname_ex */
+        PyObject *list = PyTuple_GET_ITEM(result, 2);
+
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++)
+            record_address(rt, PyList_GET_ITEM(list, i), ports, count);
+    } else if (PyList_Check(result)) {             /* getaddrinfo: (family, type, proto, canonname, sockaddr) */
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(result); i++) {
+            PyObject *entry = PyList_GET_ITEM(result, i), *sockaddr;
+
+            if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 5)
+                continue;
+            sockaddr = PyTuple_GET_ITEM(entry, 4);
+            if (PyTuple_Check(sockaddr) && PyTuple_GET_SIZE(sockaddr) >= 1)
+                record_address(rt, PyTuple_GET_ITEM(sockaddr, 0), ports, count);
+        }
+    }
+}

@@ -1,0 +1,245 @@
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "guards.h"
+#include "hook.h"
+#include "log.h"
+#include "module.h"
+
+static struct hermetic_runtime runtime = {.log_fd = -1};
+
+/* Nesting of the hook on this thread: a guard may run Python code (the
+ * IDNA codec), whose own events come back here. Bounded, to fail closed
+ * rather than recurse without end. */
+static _Thread_local int hook_depth;
+#define HOOK_DEPTH_MAX 16
+
+static int hook_excepthook(struct hermetic_runtime *rt, PyObject *args);
+
+/*
+ * The guard table. Columns: the audit event's name; the guards that watch
+ * it (the adapter runs only while one of them is on, GUARD_ALWAYS for
+ * every run); the adapter that decides. Event names and argument tuples
+ * are those of CPython 3.11 (see the audit events table in its docs).
+ */
+static const struct guard_event {
+    const char *name;
+    unsigned int guards;
+    guard_fn *check;
+} EVENTS[] = {
+    {"socket.__new__", GUARD_NETWORK, guard_network_socket},
+    {"socket.bind", GUARD_NETWORK, guard_network_bind},
+    {"socket.connect", GUARD_NETWORK, guard_network_connect},
+    {"socket.sendmsg", GUARD_NETWORK, guard_network_sendmsg},
+    {"socket.sendto", GUARD_NETWORK, guard_network_sendto},
+    {"socket.getaddrinfo", GUARD_NETWORK, guard_network_getaddrinfo},
+    {"socket.gethostbyname", GUARD_NETWORK, guard_network_gethostbyname},
+    {"socket.gethostbyaddr", GUARD_NETWORK, guard_network_gethostbyaddr},
+    {"socket.getnameinfo", GUARD_NETWORK, guard_network_getnameinfo},
+    {"sys.excepthook", GUARD_ALWAYS, hook_excepthook},
+};
+
+#define EVENT_COUNT (sizeof(EVENTS) / sizeof(EVENTS[0]))
+
+/* Events are found through a small hash of their first byte and length:
+ * most events (builtins.id, object.__getattr__, ...) are rejected after
+ * one strlen and one empty bucket, without a string compare. */
+#define BUCKET_COUNT 128
+#define BUCKET_DEPTH 4
+
+static const struct guard_event *buckets[BUCKET_COUNT][BUCKET_DEPTH];
+static unsigned char event_lengths[EVENT_COUNT];
+
+static unsigned int bucket_of(const char *name, size_t len)
+{
+    return ((unsigned char)name[0] * 31u + (unsigned int)len) & (BUCKET_COUNT - 1);
+}
+
+static int build_buckets(void)
+{
+    for (size_t i = 0; i < EVENT_COUNT; i++) {
+        size_t len = strlen(EVENTS[i].name);
+        unsigned int b = bucket_of(EVENTS[i].name, len);
+        size_t slot = 0;
+
+        event_lengths[i] = (unsigned char)len;
+        while (slot < BUCKET_DEPTH && buckets[b][slot] != NULL)
+            slot++;
+        if (slot == BUCKET_DEPTH)
+            return -1;
+        buckets[b][slot] = &EVENTS[i];
+    }
+    return 0;
+}
+
+static int audit_hook(const char *event, PyObject *args, void *data)
+{
+    struct hermetic_runtime *rt = data;
+    size_t len = strlen(event);
+    const struct guard_event *const *bucket = buckets[bucket_of(event, len)];
+    int rc = 0;
+
+    for (size_t slot = 0; slot < BUCKET_DEPTH && bucket[slot] != NULL; slot++) {
+        const struct guard_event *e = bucket[slot];
+
+        if (event_lengths[e - EVENTS] != len || memcmp(e->name, event, len) != 0)
+            continue;
+        if ((rt->guards & e->guards) == 0)
+            return 0;
+        if (hook_depth >= HOOK_DEPTH_MAX) {
+            PyErr_Format(PyExc_RuntimeError, "hermetic: audit hook nested too deeply at %s", event);
+            return -1;
+        }
+        if (!PyTuple_Check(args))
+            return 0;  /* CPython always passes a tuple; guards may rely on it */
+        hook_depth++;
+        rc = e->check(rt, args);
+        hook_depth--;
+        return rc;
+    }
+    return 0;
+}
+
+struct hermetic_runtime *hook_runtime(void)
+{
+    return &runtime;
+}
+
+int hook_init(const struct hermetic_policy *policy, struct hermetic_error *err)
+{
+    policy_copy(&runtime.base, policy);
+    hook_set_effective(policy);
+    if (policy->log_json != NULL) {
+        runtime.log_fd = open(policy->log_json, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (runtime.log_fd < 0)
+            return error_set_errno(err, HERMETIC_EXIT_USAGE, errno, "--log-json: cannot open %s",
+                                   policy->log_json);
+    }
+    return 0;
+}
+
+int hook_install(void)
+{
+    if (build_buckets() != 0)
+        return -1;
+    return PySys_AddAuditHook(audit_hook, &runtime);
+}
+
+void hook_set_effective(const struct hermetic_policy *policy)
+{
+    if (policy != &runtime.effective)
+        policy_copy(&runtime.effective, policy);
+    runtime.guards = policy_guards(&runtime.effective) | GUARD_ALWAYS;
+}
+
+/* Flush Python's standard streams, then end the process at once: the
+ * program must not get a chance to catch anything. */
+__attribute__((noreturn)) static void exit_on_violation(void)
+{
+    if (Py_IsInitialized()) {
+        static const char *const streams[] = {"stdout", "stderr"};
+
+        for (size_t i = 0; i < 2; i++) {
+            PyObject *stream = PySys_GetObject(streams[i]);
+            PyObject *rc = stream ? PyObject_CallMethod(stream, "flush", NULL) : NULL;
+
+            Py_XDECREF(rc);
+            PyErr_Clear();
+        }
+    }
+    _exit(HERMETIC_EXIT_BLOCKED);
+}
+
+int hook_block(enum guard guard, enum violation_kind kind, const char *target, const char *format, ...)
+{
+    struct hermetic_runtime *rt = &runtime;
+    char message[1024];
+    bool traced = rt->effective.trace != TRACE_OFF;
+    va_list args;
+
+    va_start(args, format);
+    vsnprintf(message, sizeof(message), format, args);
+    va_end(args);
+    violations_add(&rt->violations, message, traced || rt->effective.on_violation == ON_VIOLATION_EXIT);
+    if (rt->log_fd >= 0)
+        log_json_record(rt->log_fd, "blocked", guard_name(guard), target, message);
+    if (traced || rt->effective.on_violation == ON_VIOLATION_EXIT)
+        log_message("blocked action: %s", message);
+    if (rt->effective.on_violation == ON_VIOLATION_EXIT)
+        exit_on_violation();
+    module_set_violation(guard, kind, target, message);
+    return -1;
+}
+
+bool hook_tracing_allowed(void)
+{
+    return runtime.effective.trace == TRACE_ALL;
+}
+
+void hook_allowed(enum guard guard, const char *target, const char *format, ...)
+{
+    char message[1024];
+    va_list args;
+
+    va_start(args, format);
+    vsnprintf(message, sizeof(message), format, args);
+    va_end(args);
+    if (runtime.log_fd >= 0)
+        log_json_record(runtime.log_fd, "allowed", guard_name(guard), target, message);
+    log_message("allowed action: %s", message);
+}
+
+/*
+ * An uncaught exception reaches the top level. For a PolicyViolation, print
+ * "hermetic: blocked action: MESSAGE" and remember to exit with 77. Raising
+ * RuntimeError from this event makes CPython skip sys.excepthook, which
+ * hides the traceback; with --trace the traceback is shown after the line.
+ */
+static int hook_excepthook(struct hermetic_runtime *rt, PyObject *args)
+{
+    PyObject *value, *text;
+    const char *message;
+
+    if (PyTuple_GET_SIZE(args) < 3)
+        return 0;
+    value = PyTuple_GET_ITEM(args, 2);
+    if (module_is_violation(value) != 1)
+        return 0;
+    text = PyObject_Str(value);
+    if (text == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    message = PyUnicode_AsUTF8(text);
+    if (message == NULL) {
+        PyErr_Clear();
+        Py_DECREF(text);
+        return 0;
+    }
+    if (!Py_InspectFlag)
+        rt->uncaught_violation = true;
+    /* With --trace the line was printed when the action was blocked. */
+    if (rt->effective.trace == TRACE_OFF || !violations_seen(&rt->violations, message))
+        log_message("blocked action: %s", message);
+    violations_mark_printed(&rt->violations, message);
+    Py_DECREF(text);
+    if (rt->effective.trace != TRACE_OFF)
+        return 0;
+    PyErr_SetString(PyExc_RuntimeError, "hermetic: traceback of a blocked action hidden");
+    return -1;
+}
+
+void hook_report(void)
+{
+    char *report = violations_report(&runtime.violations);
+
+    if (report[0] != '\0')
+        log_write_stderr(report);
+    free(report);
+}

@@ -1,0 +1,85 @@
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "hook.h"
+#include "host.h"
+#include "log.h"
+#include "module.h"
+#include "patches.h"
+
+/* End hermetic on a failed PyStatus: usage errors in Python's own options
+ * exit as python3 would; anything else is an internal error. */
+static void check_status(PyStatus status, PyConfig *config)
+{
+    if (!PyStatus_Exception(status))
+        return;
+    if (config != NULL)
+        PyConfig_Clear(config);
+    if (PyStatus_IsExit(status))
+        exit(status.exitcode);
+    log_die(HERMETIC_EXIT_INTERNAL, "Python failed to start: %s%s%s", status.func ? status.func : "",
+            status.func ? ": " : "", status.err_msg ? status.err_msg : "unknown error");
+}
+
+static void report_at_exit(void)
+{
+    hook_report();
+}
+
+/* Initialise the core, then install the guard patches before the main
+ * phase imports encodings and site, so that no Python code (a .pth file,
+ * sitecustomize, a PYTHONPATH module) runs before the guards are in place.
+ * _init_main and _Py_InitializeMain are CPython's documented, provisional
+ * multi-phase initialisation (PEP 587); no public call splits the phases. */
+static void initialize(const struct resolved_command *command, char **argv, int argc)
+{
+    PyConfig config;
+    PyStatus status;
+
+    PyConfig_InitPythonConfig(&config);
+    config.parse_argv = 1;
+    config._init_main = 0;
+    check_status(PyConfig_SetBytesArgv(&config, argc, argv), &config);
+    check_status(PyConfig_SetBytesString(&config, &config.program_name, command->interpreter), &config);
+    status = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    check_status(status, NULL);
+
+    if (patches_install(hook_runtime()->guards) != 0) {
+        PyErr_Print();
+        log_die(HERMETIC_EXIT_INTERNAL, "cannot install the guards; the program was not started");
+    }
+    check_status(_Py_InitializeMain(), NULL);
+}
+
+int host_run(const struct resolved_command *command, const struct hermetic_policy *policy)
+{
+    int argc = (int)command->argv.len;
+    char **argv = command->argv.items;
+    struct hermetic_error err;
+    PyPreConfig preconfig;
+    int status;
+
+    if (hook_init(policy, &err) != 0)
+        log_die_error(&err);
+    if (PyImport_AppendInittab("hermetic", PyInit_hermetic) != 0)
+        log_die(HERMETIC_EXIT_INTERNAL, "cannot register the hermetic module");
+
+    /* Pre-initialise first: the hook's memory must come from the allocator
+     * that -X dev or PYTHONMALLOC selects, or freeing it at exit aborts. */
+    PyPreConfig_InitPythonConfig(&preconfig);
+    preconfig.parse_argv = 1;
+    check_status(Py_PreInitializeFromBytesArgs(&preconfig, argc, argv), NULL);
+    if (hook_install() != 0)
+        log_die(HERMETIC_EXIT_INTERNAL, "cannot install the audit hook");
+
+    if (command->note != NULL)
+        log_message("%s", command->note);
+    initialize(command, argv, argc);
+    if (Py_AtExit(report_at_exit) != 0)
+        log_die(HERMETIC_EXIT_INTERNAL, "cannot register the report of blocked actions");
+    status = Py_RunMain();
+    if (hook_runtime()->uncaught_violation)
+        status = HERMETIC_EXIT_BLOCKED;
+    return status;
+}

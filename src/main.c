@@ -1,0 +1,114 @@
+/* hermetic: parse the command line, build the policy, run the program. */
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "cli.h"
+#include "host.h"
+#include "log.h"
+#include "profile.h"
+#include "resolve.h"
+
+/* Only the version macros of the embedded Python; main.c needs no Python API. */
+#include <patchlevel.h>
+
+/* The profile directories shipped with hermetic: profiles/ beside the
+ * binary (the build directory links it to the source tree), then the
+ * installed data directory. */
+static void data_dirs(char *beside, size_t size, const char *dirs[3])
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    size_t used = 0;
+
+    if (n > 0) {
+        exe[n] = '\0';
+        snprintf(beside, size, "%s/profiles", dirname(exe));
+        dirs[used++] = beside;
+    }
+    dirs[used++] = HERMETIC_DATADIR;
+    dirs[used] = NULL;
+}
+
+static void list_profiles(const struct profile_search *search)
+{
+    struct profile_entry *entries;
+    size_t count = profile_list(search, &entries);
+
+    if (count == 0)
+        printf("No profiles found.\n");
+    for (size_t i = 0; i < count; i++) {
+        const struct profile_entry *e = &entries[i];
+
+        printf("%-16s %s%s\n%-16s %s\n", e->name, e->problem ? "(does not load) " : "",
+               e->problem ? e->problem : e->description, "", e->file);
+        if (e->shadowed)
+            printf("%-16s (shadowed by the profile of the same name listed earlier)\n", "");
+    }
+    profile_list_free(entries, count);
+}
+
+/* Build the policy: profiles in the order given, then the flags. */
+static void build_policy(const struct hermetic_options *options, const struct profile_search *search,
+                         struct hermetic_policy *policy)
+{
+    struct hermetic_error err;
+
+    policy_init(policy);
+    if (options->program == CLI_HERMETIC_PYTHON && !options->policy_given &&
+        profile_load(search, "default", policy, &err) != 0)
+        log_die_error(&err);
+    for (size_t i = 0; i < options->profiles.len; i++)
+        if (profile_load(search, options->profiles.items[i], policy, &err) != 0)
+            log_die_error(&err);
+    if (policy_merge(policy, &options->policy, "the command line", &err) != 0 ||
+        policy_validate(policy, &err) != 0)
+        log_die_error(&err);
+}
+
+int main(int argc, char **argv)
+{
+    const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    enum cli_program program = strcmp(name, "hermetic-python") == 0 ? CLI_HERMETIC_PYTHON : CLI_HERMETIC;
+    const struct resolve_env env = {NULL, HERMETIC_PYTHON, PY_VERSION};
+    struct hermetic_options options;
+    struct hermetic_policy policy;
+    struct profile_search search;
+    struct resolved_command command;
+    struct hermetic_error err;
+    char beside[PATH_MAX + 16];
+    const char *dirs[3];
+
+    if (cli_parse(argc, argv, program, &options, &err) != 0)
+        log_die_error(&err);
+    if (options.mode == CLI_HELP) {
+        char *help = cli_help_text(program);
+        log_write_stdout(help);
+        free(help);
+        return 0;
+    }
+    if (options.mode == CLI_VERSION) {
+        printf("hermetic %s (Python %s)\n", HERMETIC_VERSION, PY_VERSION);
+        return 0;
+    }
+    data_dirs(beside, sizeof(beside), dirs);
+    profile_search_init(&search, dirs);
+    if (options.mode == CLI_LIST_PROFILES) {
+        list_profiles(&search);
+        return 0;
+    }
+    build_policy(&options, &search, &policy);
+    if (options.mode == CLI_SHOW_POLICY) {
+        char *yaml = policy_format_yaml(&policy, "# The effective policy, as a profile.\n");
+        log_write_stdout(yaml);
+        free(yaml);
+        return 0;
+    }
+    if (resolve_command(options.command_argc, options.command_argv, &env, &command, &err) != 0)
+        log_die_error(&err);
+    return host_run(&command, &policy);
+}

@@ -1,0 +1,157 @@
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "hook.h"
+#include "module.h"
+
+/* The exception types live for the whole process: the hook raises them,
+ * and re-importing the module must hand back the same classes so that
+ * `except hermetic.PolicyViolation` keeps working. */
+static PyObject *HermeticError;
+static PyObject *PolicyViolation;
+static PyObject *ImportViolation;   /* PolicyViolation and ImportError */
+
+/* PolicyViolation(message, *, guard=None, target=None). Bound to instances
+ * through instancemethod, so args[0] is self. */
+static PyObject *violation_init(PyObject *unused, PyObject *args, PyObject *kwargs)
+{
+    static char *keywords[] = {"self", "message", "guard", "target", "name", "path", NULL};
+    PyObject *self, *message = NULL, *guard = Py_None, *target = Py_None;
+    PyObject *name = NULL, *path = NULL, *base_args, *base_kwargs = NULL;
+    PyTypeObject *base;
+    int rc;
+
+    (void)unused;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O$OOOO:PolicyViolation", keywords, &self, &message,
+                                     &guard, &target, &name, &path))
+        return NULL;
+    base_args = message ? PyTuple_Pack(1, message) : PyTuple_New(0);
+    if (base_args == NULL)
+        return NULL;
+    base = (PyTypeObject *)PyExc_RuntimeError;
+    if (PyObject_TypeCheck(self, (PyTypeObject *)PyExc_ImportError)) {
+        base = (PyTypeObject *)PyExc_ImportError;
+        base_kwargs = Py_BuildValue("{s:O,s:O}", "name", name ? name : Py_None, "path", path ? path : Py_None);
+    } else if (name != NULL || path != NULL) {
+        Py_DECREF(base_args);
+        return PyErr_Format(PyExc_TypeError, "PolicyViolation() got an unexpected keyword argument '%s'",
+                            name ? "name" : "path");
+    }
+    rc = base->tp_init(self, base_args, base_kwargs);
+    Py_DECREF(base_args);
+    Py_XDECREF(base_kwargs);
+    if (rc < 0 || PyObject_SetAttrString(self, "guard", guard) < 0 ||
+        PyObject_SetAttrString(self, "target", target) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef violation_init_def = {
+    "__init__", (PyCFunction)(void (*)(void))violation_init, METH_VARARGS | METH_KEYWORDS,
+    "Initialise with a message and the guard and target it concerns."};
+
+/* A class dict with __init__ and the guard and target defaults. */
+static PyObject *violation_dict(void)
+{
+    PyObject *dict = PyDict_New(), *function = NULL, *method = NULL;
+
+    if (dict == NULL)
+        return NULL;
+    function = PyCFunction_NewEx(&violation_init_def, NULL, NULL);
+    method = function ? PyInstanceMethod_New(function) : NULL;
+    if (method == NULL || PyDict_SetItemString(dict, "__init__", method) < 0 ||
+        PyDict_SetItemString(dict, "guard", Py_None) < 0 || PyDict_SetItemString(dict, "target", Py_None) < 0) {
+        Py_XDECREF(function);
+        Py_XDECREF(method);
+        Py_DECREF(dict);
+        return NULL;
+    }
+    Py_DECREF(function);
+    Py_DECREF(method);
+    return dict;
+}
+
+static int create_types(void)
+{
+    PyObject *dict, *bases;
+
+    if (ImportViolation != NULL)
+        return 0;
+    HermeticError = PyErr_NewExceptionWithDoc("hermetic.HermeticError", "Base class of hermetic's errors.",
+                                              PyExc_RuntimeError, NULL);
+    if (HermeticError == NULL)
+        return -1;
+    dict = violation_dict();
+    if (dict == NULL)
+        return -1;
+    PolicyViolation = PyErr_NewExceptionWithDoc(
+        "hermetic.PolicyViolation",
+        "An action blocked by hermetic's policy. .guard names the guard (network, subprocess, "
+        "filesystem, ...) and .target what the action aimed at (a host, path, module or program).",
+        HermeticError, dict);
+    Py_DECREF(dict);
+    if (PolicyViolation == NULL)
+        return -1;
+    bases = PyTuple_Pack(2, PolicyViolation, PyExc_ImportError);
+    if (bases == NULL)
+        return -1;
+    ImportViolation = PyErr_NewExceptionWithDoc(
+        "hermetic.PolicyViolation",
+        "An import blocked by hermetic's policy: both a PolicyViolation and an ImportError, so that "
+        "code which falls back when an optional module is missing keeps working.",
+        bases, NULL);
+    Py_DECREF(bases);
+    return ImportViolation != NULL ? 0 : -1;
+}
+
+void module_set_violation(enum guard guard, enum violation_kind kind, const char *target, const char *message)
+{
+    PyObject *type = kind == VIOLATION_IMPORT ? ImportViolation : PolicyViolation;
+    PyObject *args, *kwargs, *exc;
+
+    if (type == NULL) {
+        PyErr_Format(PyExc_PermissionError, "%s", message);
+        return;
+    }
+    args = Py_BuildValue("(s)", message);
+    kwargs = Py_BuildValue("{s:s,s:s}", "guard", guard_name(guard), "target", target);
+    exc = args && kwargs ? PyObject_Call(type, args, kwargs) : NULL;
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    if (exc == NULL)
+        return;  /* the error from building it is set, which still blocks */
+    PyErr_SetObject(type, exc);
+    Py_DECREF(exc);
+}
+
+int module_is_violation(PyObject *exc)
+{
+    if (PolicyViolation == NULL || exc == NULL)
+        return 0;
+    return PyObject_TypeCheck(exc, (PyTypeObject *)PolicyViolation);
+}
+
+static struct PyModuleDef hermetic_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "hermetic",
+    .m_doc = "Run Python with capabilities blocked: the exceptions hermetic raises and its Python API.",
+    .m_size = -1,
+};
+
+PyMODINIT_FUNC PyInit_hermetic(void)
+{
+    PyObject *module;
+
+    if (create_types() != 0)
+        return NULL;
+    module = PyModule_Create(&hermetic_module);
+    if (module == NULL)
+        return NULL;
+    if (PyModule_AddObjectRef(module, "HermeticError", HermeticError) < 0 ||
+        PyModule_AddObjectRef(module, "PolicyViolation", PolicyViolation) < 0 ||
+        PyModule_AddStringConstant(module, "__version__", HERMETIC_VERSION) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

@@ -1,0 +1,196 @@
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "guards.h"
+#include "hook.h"
+#include "patches.h"
+
+/*
+ * Guard patches replace the C function inside a builtin's PyMethodDef entry
+ * (its ml_meth). Every function and method object made from that entry
+ * calls through the same pointer, so the patch covers references taken
+ * before it, aliases, objects found through gc, and modules re-created with
+ * _imp.create_builtin; Python code has no way to reach the original pointer.
+ * The public struct fields (tp_methods, PyModuleDef.m_methods) are the only
+ * route to these entries: CPython has no API for wrapping a builtin.
+ */
+struct method_patch {
+    const char *name;
+    int flags;            /* the ml_flags the entry must have; otherwise refuse */
+    PyCFunction wrapper;
+    PyCFunction *original;
+};
+
+static int patch_methods(PyMethodDef *defs, const char *owner, const struct method_patch *patches, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        PyMethodDef *def = defs;
+
+        while (def->ml_name != NULL && strcmp(def->ml_name, patches[i].name) != 0)
+            def++;
+        if (def->ml_name == NULL || def->ml_flags != patches[i].flags) {
+            PyErr_Format(PyExc_RuntimeError,
+                         "hermetic: cannot guard %s.%s: this Python's %s differs from CPython 3.11's",
+                         owner, patches[i].name, owner);
+            return -1;
+        }
+        if (def->ml_meth != patches[i].wrapper) {
+            *patches[i].original = def->ml_meth;
+            def->ml_meth = patches[i].wrapper;
+        }
+    }
+    return 0;
+}
+
+/* ----- _socket: host names are resolved before the audit event ----- */
+
+/* socket.connect(("example.com", 80)) resolves the name inside the call,
+ * before CPython raises socket.connect; these wrappers decide on the name
+ * first, so that no DNS query leaves for a name the policy blocks. */
+static PyCFunction original_connect, original_connect_ex, original_bind, original_sendto, original_sendmsg;
+static PyCFunction original_getaddrinfo, original_gethostbyname, original_gethostbyname_ex;
+
+static PyObject *guarded_connect(PyObject *self, PyObject *address)
+{
+    if (guard_network_check_name(hook_runtime(), self, address, "connect") < 0)
+        return NULL;
+    return original_connect(self, address);
+}
+
+static PyObject *guarded_connect_ex(PyObject *self, PyObject *address)
+{
+    if (guard_network_check_name(hook_runtime(), self, address, "connect") < 0)
+        return NULL;
+    return original_connect_ex(self, address);
+}
+
+static PyObject *guarded_bind(PyObject *self, PyObject *address)
+{
+    if (guard_network_check_name(hook_runtime(), self, address, "bind") < 0)
+        return NULL;
+    return original_bind(self, address);
+}
+
+/* sendto(data[, flags], address) */
+static PyObject *guarded_sendto(PyObject *self, PyObject *args)
+{
+    Py_ssize_t n = PyTuple_Check(args) ? PyTuple_GET_SIZE(args) : 0;
+
+    if ((n == 2 || n == 3) &&
+        guard_network_check_name(hook_runtime(), self, PyTuple_GET_ITEM(args, n - 1), "sendto") < 0)
+        return NULL;
+    return original_sendto(self, args);
+}
+
+/* sendmsg(buffers[, ancdata[, flags[, address]]]) */
+static PyObject *guarded_sendmsg(PyObject *self, PyObject *args)
+{
+    if (PyTuple_Check(args) && PyTuple_GET_SIZE(args) >= 4 && PyTuple_GET_ITEM(args, 3) != Py_None &&
+        guard_network_check_name(hook_runtime(), self, PyTuple_GET_ITEM(args, 3), "sendmsg") < 0)
+        return NULL;
+    return original_sendmsg(self, args);
+}
+
+/* The first positional argument, or the keyword `name`. Borrowed. */
+static PyObject *first_argument(PyObject *args, PyObject *kwargs, const char *name)
+{
+    if (PyTuple_Check(args) && PyTuple_GET_SIZE(args) >= 1)
+        return PyTuple_GET_ITEM(args, 0);
+    return kwargs != NULL && PyDict_Check(kwargs) ? PyDict_GetItemString(kwargs, name) : NULL;
+}
+
+static PyObject *guarded_getaddrinfo(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    PyObject *result = ((PyCFunctionWithKeywords)(void (*)(void))original_getaddrinfo)(module, args, kwargs);
+
+    if (result != NULL)
+        guard_network_record(hook_runtime(), first_argument(args, kwargs, "host"), result);
+    return result;
+}
+
+static PyObject *guarded_gethostbyname(PyObject *module, PyObject *args)
+{
+    PyObject *result = original_gethostbyname(module, args);
+
+    if (result != NULL)
+        guard_network_record(hook_runtime(), first_argument(args, NULL, NULL), result);
+    return result;
+}
+
+static PyObject *guarded_gethostbyname_ex(PyObject *module, PyObject *args)
+{
+    PyObject *result = original_gethostbyname_ex(module, args);
+
+    if (result != NULL)
+        guard_network_record(hook_runtime(), first_argument(args, NULL, NULL), result);
+    return result;
+}
+
+static const struct method_patch SOCKET_METHOD_PATCHES[] = {
+    {"connect", METH_O, guarded_connect, &original_connect},
+    {"connect_ex", METH_O, guarded_connect_ex, &original_connect_ex},
+    {"bind", METH_O, guarded_bind, &original_bind},
+    {"sendto", METH_VARARGS, guarded_sendto, &original_sendto},
+    {"sendmsg", METH_VARARGS, guarded_sendmsg, &original_sendmsg},
+};
+
+static const struct method_patch SOCKET_FUNCTION_PATCHES[] = {
+    {"getaddrinfo", METH_VARARGS | METH_KEYWORDS, (PyCFunction)(void (*)(void))guarded_getaddrinfo,
+     &original_getaddrinfo},
+    {"gethostbyname", METH_VARARGS, guarded_gethostbyname, &original_gethostbyname},
+    {"gethostbyname_ex", METH_VARARGS, guarded_gethostbyname_ex, &original_gethostbyname_ex},
+};
+
+static int patch_socket(void)
+{
+    PyObject *module = PyImport_ImportModule("_socket");
+    PyObject *type;
+    PyModuleDef *def;
+    int rc = -1;
+
+    if (module == NULL)
+        return -1;
+    type = PyObject_GetAttrString(module, "socket");
+    def = PyModule_GetDef(module);
+    if (type == NULL || !PyType_Check(type) || def == NULL || def->m_methods == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_RuntimeError, "hermetic: _socket has an unexpected shape");
+        goto done;
+    }
+    guard_network_set_socket_type((PyTypeObject *)type);
+    if (patch_methods(((PyTypeObject *)type)->tp_methods, "_socket.socket", SOCKET_METHOD_PATCHES,
+                      sizeof(SOCKET_METHOD_PATCHES) / sizeof(SOCKET_METHOD_PATCHES[0])) != 0)
+        goto done;
+    if (patch_methods(def->m_methods, "_socket", SOCKET_FUNCTION_PATCHES,
+                      sizeof(SOCKET_FUNCTION_PATCHES) / sizeof(SOCKET_FUNCTION_PATCHES[0])) != 0)
+        goto done;
+    rc = 0;
+done:
+    /* The socket type stays referenced by the network adapter for the
+     * life of the process. */
+    if (rc != 0)
+        Py_XDECREF(type);
+    Py_DECREF(module);
+    return rc;
+}
+
+int patches_install(unsigned int guards)
+{
+    static unsigned int installed;
+    PyObject *module;
+
+    if (!(installed & GUARD_ALWAYS)) {
+        /* Create the exception types before any guard needs to raise one. */
+        module = PyImport_ImportModule("hermetic");
+        if (module == NULL)
+            return -1;
+        Py_DECREF(module);
+        installed |= GUARD_ALWAYS;
+    }
+    if ((guards & GUARD_NETWORK) && !(installed & GUARD_NETWORK)) {
+        if (patch_socket() != 0)
+            return -1;
+        installed |= GUARD_NETWORK;
+    }
+    return 0;
+}

@@ -1,0 +1,174 @@
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "pathrule.h"
+#include "textbuf.h"
+
+static const char *home_directory(void)
+{
+    const char *home = getenv("HOME");
+    struct passwd *pw;
+
+    if (home != NULL && home[0] != '\0')
+        return home;
+    pw = getpwuid(getuid());
+    return pw != NULL ? pw->pw_dir : NULL;
+}
+
+/* Expand the variable whose reference starts at `*cursor` (just after '$'). */
+static int expand_variable(const char **cursor, struct textbuf *out, const char *text,
+                           struct hermetic_error *err)
+{
+    const char *s = *cursor, *name_start, *name_end, *fallback = NULL, *close = NULL;
+    char name[256];
+    const char *value;
+    bool braced = *s == '{';
+
+    if (braced)
+        s++;
+    name_start = s;
+    while ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_')
+        s++;
+    name_end = s;
+    if (name_end == name_start || (size_t)(name_end - name_start) >= sizeof(name))
+        return error_set(err, HERMETIC_EXIT_USAGE,
+                         "invalid variable reference in \"%s\" (expected $NAME or ${NAME})", text);
+    if (braced) {
+        if (s[0] == ':' && s[1] == '-')
+            fallback = s + 2;
+        close = strchr(s, '}');
+        if (close == NULL || (fallback == NULL && close != s))
+            return error_set(err, HERMETIC_EXIT_USAGE,
+                             "invalid variable reference in \"%s\" (expected ${NAME} or ${NAME:-default})",
+                             text);
+    }
+    memcpy(name, name_start, (size_t)(name_end - name_start));
+    name[name_end - name_start] = '\0';
+    value = getenv(name);
+    if (value != NULL && value[0] != '\0') {
+        textbuf_append(out, value);
+    } else if (fallback != NULL) {
+        char *def = xstrndup(fallback, (size_t)(close - fallback));
+        textbuf_append(out, def);
+        free(def);
+    } else {
+        return error_set(err, HERMETIC_EXIT_USAGE,
+                         "$%s in \"%s\" is not set (set it, or write ${%s:-DEFAULT})", name, text, name);
+    }
+    *cursor = braced ? close + 1 : name_end;
+    return 0;
+}
+
+char *pathrule_expand(const char *text, struct hermetic_error *err)
+{
+    struct textbuf out = {0};
+    const char *s = text;
+
+    if (s[0] == '~' && (s[1] == '/' || s[1] == '\0')) {
+        const char *home = home_directory();
+
+        if (home == NULL) {
+            error_set(err, HERMETIC_EXIT_USAGE, "cannot expand ~ in \"%s\": no home directory", text);
+            return NULL;
+        }
+        textbuf_append(&out, home);
+        s++;
+    }
+    while (*s != '\0') {
+        if (*s == '$') {
+            s++;
+            if (expand_variable(&s, &out, text, err) != 0) {
+                free(textbuf_take(&out));
+                return NULL;
+            }
+            continue;
+        }
+        char one[2] = {*s++, '\0'};
+        textbuf_append(&out, one);
+    }
+    return textbuf_take(&out);
+}
+
+/* Remove "." and ".." and repeated slashes, lexically. */
+static void normalize_lexically(char *path)
+{
+    char *out = path, *s = path;
+
+    while (*s != '\0') {
+        while (*s == '/')
+            s++;
+        char *start = s;
+        while (*s != '\0' && *s != '/')
+            s++;
+        size_t len = (size_t)(s - start);
+        if (len == 0 || (len == 1 && start[0] == '.'))
+            continue;
+        if (len == 2 && start[0] == '.' && start[1] == '.') {
+            while (out > path && *--out != '/')
+                ;
+            continue;
+        }
+        *out++ = '/';
+        memmove(out, start, len);
+        out += len;
+    }
+    if (out == path)
+        *out++ = '/';
+    *out = '\0';
+}
+
+char *pathrule_resolve(const char *path, enum pathrule_existence existence, int status,
+                       struct hermetic_error *err)
+{
+    char cwd[PATH_MAX], resolved[PATH_MAX];
+    char *absolute, *slash, *result;
+
+    if (path[0] == '\0') {
+        error_set(err, status, "empty path");
+        return NULL;
+    }
+    if (path[0] == '/') {
+        absolute = xstrdup(path);
+    } else {
+        if (getcwd(cwd, sizeof(cwd)) == NULL) {
+            error_set_errno(err, status, errno, "cannot resolve \"%s\": no current directory", path);
+            return NULL;
+        }
+        absolute = xasprintf("%s/%s", cwd, path);
+    }
+    if (realpath(absolute, resolved) != NULL) {
+        free(absolute);
+        return xstrdup(resolved);
+    }
+    if (errno != ENOENT || existence == PATH_MUST_EXIST) {
+        error_set_errno(err, status, errno, "cannot resolve \"%s\"", path);
+        free(absolute);
+        return NULL;
+    }
+    /* The last component may be missing: resolve its parent. */
+    normalize_lexically(absolute);
+    slash = strrchr(absolute, '/');
+    *slash = '\0';
+    if (realpath(slash == absolute ? "/" : absolute, resolved) == NULL) {
+        error_set_errno(err, status, errno, "cannot resolve the parent directory of \"%s\"", path);
+        free(absolute);
+        return NULL;
+    }
+    result = xasprintf("%s/%s", strcmp(resolved, "/") == 0 ? "" : resolved, slash + 1);
+    free(absolute);
+    return result;
+}
+
+bool pathrule_within(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+
+    if (n == 1 && dir[0] == '/')
+        return path[0] == '/';
+    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
