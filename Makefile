@@ -61,8 +61,9 @@ DECISION_OBJ = $(DECISION_SRC:%.c=$(BUILD)/%.o)
 ADAPTER_OBJ  = $(ADAPTER_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ     = $(MAIN_SRC:%.c=$(BUILD)/%.o)
 
-UNIT_SRC     = $(wildcard tests/unit/check_*.c) tests/unit/runner.c
+UNIT_SRC     = $(sort $(wildcard tests/unit/check_*.c)) tests/unit/runner.c
 UNIT_OBJ     = $(UNIT_SRC:%.c=$(BUILD)/%.o)
+UNIT_SUITES  = $(patsubst tests/unit/check_%.c,%,$(filter tests/unit/check_%.c,$(UNIT_SRC)))
 
 PYTEST_ARGS ?=
 
@@ -73,7 +74,7 @@ else
 Q = @
 endif
 
-.PHONY: all check unit integration demo deps install uninstall clean
+.PHONY: all check unit integration demo deps install uninstall clean FORCE
 
 all: $(BUILD)/hermetic $(BUILD)/hermetic-python $(BUILD)/profiles
 
@@ -97,7 +98,16 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(WARNINGS) $(HARDEN) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/unit/%.o: CPPFLAGS_ALL += $(CHECK_CFLAGS) -DTEST_DATA_DIR='"$(CURDIR)/tests/data"'
+$(BUILD)/tests/unit/%.o: CPPFLAGS_ALL += $(CHECK_CFLAGS) -Itests/unit -I$(BUILD)/tests/unit \
+                                         -DTEST_DATA_DIR='"$(CURDIR)/tests/data"'
+
+# One SUITE(name) line per tests/unit/check_<name>.c, for runner.c.
+$(BUILD)/tests/unit/suites.inc: FORCE
+	@mkdir -p $(dir $@)
+	@printf 'SUITE(%s)\n' $(UNIT_SUITES) > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+$(UNIT_OBJ): $(BUILD)/tests/unit/suites.inc
 
 $(BUILD)/check_unit: $(UNIT_OBJ) $(DECISION_OBJ)
 	@$(if $(Q),echo "  LINK    $@")
