@@ -5,6 +5,9 @@
 #ifndef HERMETIC_GUARDS_H
 #define HERMETIC_GUARDS_H
 
+#include <stdbool.h>
+
+#include "fspolicy.h"
 #include "runtime.h"
 
 typedef int guard_fn(struct hermetic_runtime *rt, PyObject *args);
@@ -19,6 +22,48 @@ guard_fn guard_network_getaddrinfo;
 guard_fn guard_network_gethostbyname;
 guard_fn guard_network_gethostbyaddr;
 guard_fn guard_network_getnameinfo;
+
+/* filesystem.c */
+guard_fn guard_filesystem_open;
+guard_fn guard_filesystem_listdir;
+guard_fn guard_filesystem_remove;
+guard_fn guard_filesystem_rmdir;
+guard_fn guard_filesystem_mkdir;
+guard_fn guard_filesystem_rename;
+guard_fn guard_filesystem_chmod;
+guard_fn guard_filesystem_chown;
+guard_fn guard_filesystem_utime;
+guard_fn guard_filesystem_symlink;
+guard_fn guard_filesystem_link;
+guard_fn guard_filesystem_truncate;
+guard_fn guard_filesystem_setxattr;
+guard_fn guard_filesystem_removexattr;
+guard_fn guard_filesystem_getxattr;
+guard_fn guard_filesystem_sqlite_connect;
+guard_fn guard_filesystem_sqlite_handle;
+guard_fn guard_filesystem_mmap;
+
+/* Decide an access to the path in `path_object` (str, bytes, os.PathLike
+ * or a descriptor), relative to `dir_fd` (NULL or None for the current
+ * directory). `action` names the call in messages; `note` is appended to
+ * the path in write messages (", write"). */
+int guard_filesystem_check(struct hermetic_runtime *rt, const char *action, PyObject *path_object,
+                           PyObject *dir_fd, enum fs_access access, bool follow_last, const char *note);
+
+/* subprocess.c */
+guard_fn guard_subprocess_popen;
+guard_fn guard_subprocess_system;
+guard_fn guard_subprocess_exec;
+guard_fn guard_subprocess_fork;
+/* The check of the _posixsubprocess.fork_exec patch: `executable_list` is
+ * the tuple of paths the child tries in turn. */
+int guard_subprocess_fork_exec(struct hermetic_runtime *rt, PyObject *executable_list);
+
+/* native.c */
+guard_fn guard_native_import;
+guard_fn guard_native_dlopen;
+guard_fn guard_native_sqlite_enable;
+guard_fn guard_native_sqlite_load;
 
 /* The check the socket-method patches run before a call resolves a host
  * name: `action` is "connect", "bind" or "sendto". */

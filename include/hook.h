@@ -8,8 +8,9 @@
 
 /* How a blocked action surfaces in Python. */
 enum violation_kind {
-    VIOLATION_PLAIN,    /* hermetic.PolicyViolation */
-    VIOLATION_IMPORT,   /* also an ImportError, so import fallbacks engage */
+    VIOLATION_PLAIN,       /* hermetic.PolicyViolation */
+    VIOLATION_PERMISSION,  /* also a PermissionError, as the kernel would refuse it */
+    VIOLATION_IMPORT,      /* also an ImportError, so import fallbacks engage */
 };
 
 /* The runtime state the hook reads (one per process). */
@@ -25,6 +26,17 @@ int hook_install(void);
 
 /* Replace the effective policy (the base policy plus API layers). */
 void hook_set_effective(const struct hermetic_policy *policy);
+
+/*
+ * Start enforcing the policy. Until then the hook only watches. The main
+ * phase of initialisation first recomputes the path configuration (frozen
+ * getpath code, which reads pyvenv.cfg and landmark files and cannot take
+ * an exception from a hook), then imports the first module. hook_arm,
+ * called once the guard patches are in place, makes that first import
+ * event activate the guards: before encodings, site or any .pth file runs.
+ */
+void hook_arm(void);
+void hook_activate(void);
 
 /*
  * Block an action: record it, trace and log it, then either end the

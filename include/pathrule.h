@@ -27,7 +27,13 @@ enum pathrule_existence {
 char *pathrule_resolve(const char *path, enum pathrule_existence existence, int status,
                        struct hermetic_error *err);
 
-/* True if `path` is `dir` or below it; both must be absolute and normalised. */
+/* True if `path` is `dir` or below it; both must be absolute and normalised.
+ * A `dir` with glob characters (*, ?, [) matches component by component:
+ * the pattern "/src/pkg*.egg-info" holds "/src/pkg1.egg-info/PKG-INFO". */
 bool pathrule_within(const char *path, const char *dir);
+
+/* True if `path` holds glob characters. Such paths resolve only up to the
+ * first component with one. */
+bool pathrule_is_pattern(const char *path);
 
 #endif

@@ -16,13 +16,18 @@
 struct hermetic_runtime {
     struct hermetic_policy base;       /* the policy hermetic started with; never weakened */
     struct hermetic_policy effective;  /* what the hook enforces now */
-    unsigned int guards;               /* policy_guards(&effective) | GUARD_ALWAYS */
+    unsigned int guards;               /* policy_guards(&effective) | GUARD_ALWAYS, once active */
+    bool armed;                        /* the guard patches are in place */
+    bool active;                       /* enforcing: from the first import of the main phase */
     struct violations violations;      /* for the report when the program ends */
     int log_fd;                        /* --log-json file, or -1 */
     bool uncaught_violation;           /* a PolicyViolation ended the program */
     struct netrecord_set resolved;     /* addresses that allowed names resolved to */
     struct hosts_table hosts;          /* loaded on first use */
     bool hosts_loaded;
+    struct strlist fs_trusted;         /* the interpreter's library directories */
+    struct strlist fs_readable;        /* the program's script and its directory */
+    char *libdynload;                  /* the standard library's lib-dynload, a real path */
 };
 
 #endif

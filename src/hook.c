@@ -11,8 +11,9 @@
 #include "hook.h"
 #include "log.h"
 #include "module.h"
+#include "paths.h"
 
-static struct hermetic_runtime runtime = {.log_fd = -1};
+static struct hermetic_runtime runtime = {.log_fd = -1, .guards = GUARD_ALWAYS};
 
 /* Nesting of the hook on this thread: a guard may run Python code (the
  * IDNA codec), whose own events come back here. Bounded, to fail closed
@@ -34,7 +35,7 @@ static const struct guard_event {
     guard_fn *check;
 } EVENTS[] = {
     {"socket.__new__", GUARD_NETWORK, guard_network_socket},
-    {"socket.bind", GUARD_NETWORK, guard_network_bind},
+    {"socket.bind", GUARD_NETWORK | GUARD_FILESYSTEM, guard_network_bind},
     {"socket.connect", GUARD_NETWORK, guard_network_connect},
     {"socket.sendmsg", GUARD_NETWORK, guard_network_sendmsg},
     {"socket.sendto", GUARD_NETWORK, guard_network_sendto},
@@ -42,15 +43,45 @@ static const struct guard_event {
     {"socket.gethostbyname", GUARD_NETWORK, guard_network_gethostbyname},
     {"socket.gethostbyaddr", GUARD_NETWORK, guard_network_gethostbyaddr},
     {"socket.getnameinfo", GUARD_NETWORK, guard_network_getnameinfo},
+    {"open", GUARD_FILESYSTEM, guard_filesystem_open},
+    {"os.listdir", GUARD_FILESYSTEM, guard_filesystem_listdir},
+    {"os.scandir", GUARD_FILESYSTEM, guard_filesystem_listdir},
+    {"os.remove", GUARD_FILESYSTEM, guard_filesystem_remove},
+    {"os.rmdir", GUARD_FILESYSTEM, guard_filesystem_rmdir},
+    {"os.mkdir", GUARD_FILESYSTEM, guard_filesystem_mkdir},
+    {"os.rename", GUARD_FILESYSTEM, guard_filesystem_rename},
+    {"os.chmod", GUARD_FILESYSTEM, guard_filesystem_chmod},
+    {"os.chown", GUARD_FILESYSTEM, guard_filesystem_chown},
+    {"os.utime", GUARD_FILESYSTEM, guard_filesystem_utime},
+    {"os.symlink", GUARD_FILESYSTEM, guard_filesystem_symlink},
+    {"os.link", GUARD_FILESYSTEM, guard_filesystem_link},
+    {"os.truncate", GUARD_FILESYSTEM, guard_filesystem_truncate},
+    {"os.setxattr", GUARD_FILESYSTEM, guard_filesystem_setxattr},
+    {"os.removexattr", GUARD_FILESYSTEM, guard_filesystem_removexattr},
+    {"os.getxattr", GUARD_FILESYSTEM, guard_filesystem_getxattr},
+    {"os.listxattr", GUARD_FILESYSTEM, guard_filesystem_getxattr},
+    {"sqlite3.connect", GUARD_FILESYSTEM, guard_filesystem_sqlite_connect},
+    {"sqlite3.connect/handle", GUARD_FILESYSTEM, guard_filesystem_sqlite_handle},
+    {"mmap.__new__", GUARD_FILESYSTEM, guard_filesystem_mmap},
+    {"subprocess.Popen", GUARD_SUBPROCESS, guard_subprocess_popen},
+    {"os.system", GUARD_SUBPROCESS, guard_subprocess_system},
+    {"os.exec", GUARD_SUBPROCESS, guard_subprocess_exec},
+    {"os.posix_spawn", GUARD_SUBPROCESS, guard_subprocess_exec},
+    {"os.fork", GUARD_SUBPROCESS, guard_subprocess_fork},
+    {"os.forkpty", GUARD_SUBPROCESS, guard_subprocess_fork},
+    {"import", GUARD_NATIVE, guard_native_import},
+    {"ctypes.dlopen", GUARD_NATIVE, guard_native_dlopen},
+    {"sqlite3.enable_load_extension", GUARD_NATIVE, guard_native_sqlite_enable},
+    {"sqlite3.load_extension", GUARD_NATIVE, guard_native_sqlite_load},
     {"sys.excepthook", GUARD_ALWAYS, hook_excepthook},
 };
 
 #define EVENT_COUNT (sizeof(EVENTS) / sizeof(EVENTS[0]))
 
-/* Events are found through a small hash of their first byte and length:
- * most events (builtins.id, object.__getattr__, ...) are rejected after
- * one strlen and one empty bucket, without a string compare. */
-#define BUCKET_COUNT 128
+/* Events are found through a small hash of their length and three of their
+ * bytes: most events (builtins.id, object.__getattr__, ...) are rejected
+ * after one strlen and one empty bucket, without a string compare. */
+#define BUCKET_COUNT 256
 #define BUCKET_DEPTH 4
 
 static const struct guard_event *buckets[BUCKET_COUNT][BUCKET_DEPTH];
@@ -58,7 +89,14 @@ static unsigned char event_lengths[EVENT_COUNT];
 
 static unsigned int bucket_of(const char *name, size_t len)
 {
-    return ((unsigned char)name[0] * 31u + (unsigned int)len) & (BUCKET_COUNT - 1);
+    unsigned int h = (unsigned int)len;
+
+    if (len == 0)
+        return 0;
+    h = h * 31u + (unsigned char)name[len - 1];
+    h = h * 31u + (unsigned char)name[len / 2];
+    h = h * 31u + (unsigned char)name[len > 4 ? 4 : 0];
+    return h & (BUCKET_COUNT - 1);
 }
 
 static int build_buckets(void)
@@ -84,6 +122,9 @@ static int audit_hook(const char *event, PyObject *args, void *data)
     size_t len = strlen(event);
     const struct guard_event *const *bucket = buckets[bucket_of(event, len)];
     int rc = 0;
+
+    if (!rt->active && rt->armed && len == 6 && memcmp(event, "import", 6) == 0)
+        hook_activate();
 
     for (size_t slot = 0; slot < BUCKET_DEPTH && bucket[slot] != NULL; slot++) {
         const struct guard_event *e = bucket[slot];
@@ -135,7 +176,22 @@ void hook_set_effective(const struct hermetic_policy *policy)
 {
     if (policy != &runtime.effective)
         policy_copy(&runtime.effective, policy);
-    runtime.guards = policy_guards(&runtime.effective) | GUARD_ALWAYS;
+    if (runtime.active)
+        runtime.guards = policy_guards(&runtime.effective) | GUARD_ALWAYS;
+}
+
+void hook_arm(void)
+{
+    runtime.armed = true;
+}
+
+void hook_activate(void)
+{
+    if (runtime.active)
+        return;
+    paths_collect(&runtime);
+    runtime.active = true;
+    hook_set_effective(&runtime.effective);
 }
 
 /* Flush Python's standard streams, then end the process at once: the

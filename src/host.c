@@ -1,6 +1,9 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <limits.h>
+#include <stdlib.h>
+
 #include "hook.h"
 #include "host.h"
 #include "log.h"
@@ -19,6 +22,24 @@ static void check_status(PyStatus status, PyConfig *config)
         exit(status.exitcode);
     log_die(HERMETIC_EXIT_INTERNAL, "Python failed to start: %s%s%s", status.func ? status.func : "",
             status.func ? ": " : "", status.err_msg ? status.err_msg : "unknown error");
+}
+
+/* Note the program's file (python3 FILE, or a script): it and its
+ * directory stay readable under a read root. */
+static void note_program_file(const PyConfig *config, struct hermetic_runtime *rt)
+{
+    char real[PATH_MAX];
+    char *script = config->run_filename != NULL ? Py_EncodeLocale(config->run_filename, NULL) : NULL;
+
+    if (script != NULL && realpath(script, real) != NULL) {
+        char *slash = strrchr(real, '/');
+
+        strlist_add_unique(&rt->fs_readable, real);
+        if (slash != NULL && slash != real)
+            *slash = '\0';
+        strlist_add_unique(&rt->fs_readable, real);
+    }
+    PyMem_Free(script);
 }
 
 static void report_at_exit(void)
@@ -41,15 +62,19 @@ static void initialize(const struct resolved_command *command, char **argv, int 
     config._init_main = 0;
     check_status(PyConfig_SetBytesArgv(&config, argc, argv), &config);
     check_status(PyConfig_SetBytesString(&config, &config.program_name, command->interpreter), &config);
+    check_status(PyConfig_Read(&config), &config);
+    note_program_file(&config, hook_runtime());
     status = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
     check_status(status, NULL);
 
-    if (patches_install(hook_runtime()->guards) != 0) {
+    if (patches_install(policy_guards(&hook_runtime()->effective)) != 0) {
         PyErr_Print();
         log_die(HERMETIC_EXIT_INTERNAL, "cannot install the guards; the program was not started");
     }
+    hook_arm();
     check_status(_Py_InitializeMain(), NULL);
+    hook_activate();   /* in case the main phase imported nothing, as with -S and -I together */
 }
 
 int host_run(const struct resolved_command *command, const struct hermetic_policy *policy)

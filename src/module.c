@@ -9,7 +9,8 @@
  * `except hermetic.PolicyViolation` keeps working. */
 static PyObject *HermeticError;
 static PyObject *PolicyViolation;
-static PyObject *ImportViolation;   /* PolicyViolation and ImportError */
+static PyObject *PermissionViolation;  /* PolicyViolation and PermissionError */
+static PyObject *ImportViolation;      /* PolicyViolation and ImportError */
 
 /* PolicyViolation(message, *, guard=None, target=None). Bound to instances
  * through instancemethod, so args[0] is self. */
@@ -29,6 +30,8 @@ static PyObject *violation_init(PyObject *unused, PyObject *args, PyObject *kwar
     if (base_args == NULL)
         return NULL;
     base = (PyTypeObject *)PyExc_RuntimeError;
+    if (PyObject_TypeCheck(self, (PyTypeObject *)PyExc_OSError))
+        base = (PyTypeObject *)PyExc_OSError;
     if (PyObject_TypeCheck(self, (PyTypeObject *)PyExc_ImportError)) {
         base = (PyTypeObject *)PyExc_ImportError;
         base_kwargs = Py_BuildValue("{s:O,s:O}", "name", name ? name : Py_None, "path", path ? path : Py_None);
@@ -71,9 +74,22 @@ static PyObject *violation_dict(void)
     return dict;
 }
 
+/* A class named hermetic.PolicyViolation that derives from PolicyViolation
+ * and `builtin`: what the hook raises for most guards. */
+static PyObject *subclass_with(PyObject *builtin, const char *doc)
+{
+    PyObject *bases = PyTuple_Pack(2, PolicyViolation, builtin), *type;
+
+    if (bases == NULL)
+        return NULL;
+    type = PyErr_NewExceptionWithDoc("hermetic.PolicyViolation", doc, bases, NULL);
+    Py_DECREF(bases);
+    return type;
+}
+
 static int create_types(void)
 {
-    PyObject *dict, *bases;
+    PyObject *dict;
 
     if (ImportViolation != NULL)
         return 0;
@@ -92,21 +108,21 @@ static int create_types(void)
     Py_DECREF(dict);
     if (PolicyViolation == NULL)
         return -1;
-    bases = PyTuple_Pack(2, PolicyViolation, PyExc_ImportError);
-    if (bases == NULL)
-        return -1;
-    ImportViolation = PyErr_NewExceptionWithDoc(
-        "hermetic.PolicyViolation",
-        "An import blocked by hermetic's policy: both a PolicyViolation and an ImportError, so that "
-        "code which falls back when an optional module is missing keeps working.",
-        bases, NULL);
-    Py_DECREF(bases);
-    return ImportViolation != NULL ? 0 : -1;
+    PermissionViolation = subclass_with(PyExc_PermissionError,
+                                        "A blocked action that is also a PermissionError, as the operating "
+                                        "system would report it, so code written for permission errors "
+                                        "keeps working.");
+    ImportViolation = subclass_with(PyExc_ImportError,
+                                    "A blocked import that is also an ImportError, so code that falls back "
+                                    "when an optional module is missing keeps working.");
+    return PermissionViolation != NULL && ImportViolation != NULL ? 0 : -1;
 }
 
 void module_set_violation(enum guard guard, enum violation_kind kind, const char *target, const char *message)
 {
-    PyObject *type = kind == VIOLATION_IMPORT ? ImportViolation : PolicyViolation;
+    PyObject *type = kind == VIOLATION_IMPORT       ? ImportViolation
+                     : kind == VIOLATION_PERMISSION ? PermissionViolation
+                                                    : PolicyViolation;
     PyObject *args, *kwargs, *exc;
 
     if (type == NULL) {

@@ -1,6 +1,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <fcntl.h>
+
 #include "guards.h"
 #include "hook.h"
 #include "patches.h"
@@ -166,10 +168,126 @@ static int patch_socket(void)
         goto done;
     rc = 0;
 done:
-    /* The socket type stays referenced by the network adapter for the
-     * life of the process. */
-    if (rc != 0)
-        Py_XDECREF(type);
+    Py_XDECREF(type);
+    Py_DECREF(module);
+    return rc;
+}
+
+/* ----- _posixsubprocess.fork_exec: no audit event at all ----- */
+
+/* subprocess (after its subprocess.Popen event), multiprocessing's spawn
+ * and forkserver start methods and its resource tracker all create
+ * processes through this function, which raises no event in 3.11. */
+static PyCFunction original_fork_exec;
+
+static PyObject *guarded_fork_exec(PyObject *module, PyObject *args)
+{
+    if (PyTuple_Check(args) && PyTuple_GET_SIZE(args) >= 2 &&
+        guard_subprocess_fork_exec(hook_runtime(), PyTuple_GET_ITEM(args, 1)) != 0)
+        return NULL;
+    return original_fork_exec(module, args);
+}
+
+static const struct method_patch FORK_EXEC_PATCHES[] = {
+    {"fork_exec", METH_VARARGS, guarded_fork_exec, &original_fork_exec},
+};
+
+/* ----- posix: calls whose audit event lacks what a decision needs ----- */
+
+typedef PyObject *fastcall_fn(PyObject *, PyObject *const *, Py_ssize_t, PyObject *);
+
+/* An argument of a METH_FASTCALL | METH_KEYWORDS call, by position or by
+ * keyword; NULL if not given. Borrowed. */
+static PyObject *fast_argument(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, Py_ssize_t position,
+                               const char *name)
+{
+    if (position >= 0 && position < nargs)
+        return args[position];
+    if (kwnames == NULL || !PyTuple_Check(kwnames))
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); i++) {
+        PyObject *key = PyTuple_GET_ITEM(kwnames, i);
+
+        if (PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, name) == 0)
+            return args[nargs + i];
+    }
+    return NULL;
+}
+
+static PyCFunction original_open, original_mkfifo, original_mknod;
+
+/* os.open(path, flags, mode=0o777, *, dir_fd=None): its open event carries
+ * neither dir_fd nor a mode string, so the decision is made here, and the
+ * hook leaves os.open's event (mode None) alone. */
+static PyObject *guarded_open(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    struct hermetic_runtime *rt = hook_runtime();
+    PyObject *path = fast_argument(args, nargs, kwnames, 0, "path");
+    PyObject *flags = fast_argument(args, nargs, kwnames, 1, "flags");
+    PyObject *dir_fd = fast_argument(args, nargs, kwnames, -1, "dir_fd");
+    long flag_bits;
+
+    if ((rt->guards & GUARD_FILESYSTEM) && path != NULL && flags != NULL && PyLong_Check(flags)) {
+        flag_bits = PyLong_AsLong(flags);
+        if (PyErr_Occurred())
+            PyErr_Clear();
+        else if (guard_filesystem_check(rt, "open", path, dir_fd,
+                                        fspolicy_is_write_open(NULL, (int)flag_bits) ? FS_WRITE : FS_READ,
+                                        !(flag_bits & O_NOFOLLOW), ", write") != 0)
+            return NULL;
+    }
+    return ((fastcall_fn *)(void (*)(void))original_open)(module, args, nargs, kwnames);
+}
+
+/* os.mkfifo and os.mknod raise no audit event; both create a file. */
+static PyObject *guarded_mkfifo(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    struct hermetic_runtime *rt = hook_runtime();
+    PyObject *path = fast_argument(args, nargs, kwnames, 0, "path");
+
+    if ((rt->guards & GUARD_FILESYSTEM) && path != NULL &&
+        guard_filesystem_check(rt, "mkfifo", path, fast_argument(args, nargs, kwnames, -1, "dir_fd"), FS_WRITE,
+                               false, NULL) != 0)
+        return NULL;
+    return ((fastcall_fn *)(void (*)(void))original_mkfifo)(module, args, nargs, kwnames);
+}
+
+static PyObject *guarded_mknod(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    struct hermetic_runtime *rt = hook_runtime();
+    PyObject *path = fast_argument(args, nargs, kwnames, 0, "path");
+
+    if ((rt->guards & GUARD_FILESYSTEM) && path != NULL &&
+        guard_filesystem_check(rt, "mknod", path, fast_argument(args, nargs, kwnames, -1, "dir_fd"), FS_WRITE,
+                               false, NULL) != 0)
+        return NULL;
+    return ((fastcall_fn *)(void (*)(void))original_mknod)(module, args, nargs, kwnames);
+}
+
+#define FASTCALL_KEYWORDS (METH_FASTCALL | METH_KEYWORDS)
+
+static const struct method_patch POSIX_PATCHES[] = {
+    {"open", FASTCALL_KEYWORDS, (PyCFunction)(void (*)(void))guarded_open, &original_open},
+    {"mkfifo", FASTCALL_KEYWORDS, (PyCFunction)(void (*)(void))guarded_mkfifo, &original_mkfifo},
+    {"mknod", FASTCALL_KEYWORDS, (PyCFunction)(void (*)(void))guarded_mknod, &original_mknod},
+};
+
+/* Patch functions of the builtin module `name`. */
+static int patch_module(const char *name, const struct method_patch *patches, size_t count)
+{
+    PyObject *module = PyImport_ImportModule(name);
+    PyModuleDef *def;
+    int rc;
+
+    if (module == NULL)
+        return -1;
+    def = PyModule_GetDef(module);
+    if (def == NULL || def->m_methods == NULL) {
+        PyErr_Format(PyExc_RuntimeError, "hermetic: %s has an unexpected shape", name);
+        Py_DECREF(module);
+        return -1;
+    }
+    rc = patch_methods(def->m_methods, name, patches, count);
     Py_DECREF(module);
     return rc;
 }
@@ -191,6 +309,16 @@ int patches_install(unsigned int guards)
         if (patch_socket() != 0)
             return -1;
         installed |= GUARD_NETWORK;
+    }
+    if ((guards & GUARD_SUBPROCESS) && !(installed & GUARD_SUBPROCESS)) {
+        if (patch_module("_posixsubprocess", FORK_EXEC_PATCHES, 1) != 0)
+            return -1;
+        installed |= GUARD_SUBPROCESS;
+    }
+    if ((guards & GUARD_FILESYSTEM) && !(installed & GUARD_FILESYSTEM)) {
+        if (patch_module("posix", POSIX_PATCHES, sizeof(POSIX_PATCHES) / sizeof(POSIX_PATCHES[0])) != 0)
+            return -1;
+        installed |= GUARD_FILESYSTEM;
     }
     return 0;
 }

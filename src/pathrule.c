@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -122,6 +123,35 @@ static void normalize_lexically(char *path)
     *out = '\0';
 }
 
+bool pathrule_is_pattern(const char *path)
+{
+    return strpbrk(path, "*?[") != NULL;
+}
+
+/* Resolve a path with glob characters: the components before the first
+ * pattern component must exist and are resolved; the rest stays a pattern. */
+static char *resolve_pattern(const char *path, int status, struct hermetic_error *err)
+{
+    const char *glob = strpbrk(path, "*?["), *cut = glob;
+    char *head, *real, *result;
+
+    while (cut > path && cut[-1] != '/')
+        cut--;
+    head = xstrndup(path, (size_t)(cut - path));
+    if (head[0] == '\0') {
+        free(head);
+        head = xstrdup(".");
+    }
+    real = pathrule_resolve(head, PATH_MUST_EXIST, status, err);
+    free(head);
+    if (real == NULL)
+        return NULL;
+    result = xasprintf("%s/%s", strcmp(real, "/") == 0 ? "" : real, cut);
+    free(real);
+    normalize_lexically(result);
+    return result;
+}
+
 char *pathrule_resolve(const char *path, enum pathrule_existence existence, int status,
                        struct hermetic_error *err)
 {
@@ -132,6 +162,8 @@ char *pathrule_resolve(const char *path, enum pathrule_existence existence, int 
         error_set(err, status, "empty path");
         return NULL;
     }
+    if (pathrule_is_pattern(path))
+        return resolve_pattern(path, status, err);
     if (path[0] == '/') {
         absolute = xstrdup(path);
     } else {
@@ -164,9 +196,33 @@ char *pathrule_resolve(const char *path, enum pathrule_existence existence, int 
     return result;
 }
 
+/* Match a pattern entry: the first components of `path`, as many as the
+ * pattern has, must match it with fnmatch (a * stays within a component
+ * and does not match a leading dot). */
+static bool within_pattern(const char *path, const char *pattern)
+{
+    size_t components = 0, slashes = 0, length;
+    char prefix[PATH_MAX];
+
+    for (const char *s = pattern; *s != '\0'; s++)
+        if (*s == '/')
+            components++;
+    for (length = 0; path[length] != '\0'; length++)
+        if (path[length] == '/' && ++slashes > components)
+            break;
+    if (length >= sizeof(prefix))
+        return false;
+    memcpy(prefix, path, length);
+    prefix[length] = '\0';
+    return fnmatch(pattern, prefix, FNM_PATHNAME | FNM_PERIOD) == 0;
+}
+
 bool pathrule_within(const char *path, const char *dir)
 {
     size_t n = strlen(dir);
+
+    if (pathrule_is_pattern(dir))
+        return within_pattern(path, dir);
 
     if (n == 1 && dir[0] == '/')
         return path[0] == '/';

@@ -193,6 +193,8 @@ int policy_validate(const struct hermetic_policy *p, struct hermetic_error *err)
                              checks[i].allowance_name, checks[i].guard_option, checks[i].guard_option);
 
     missing = policy_guards(p) & ~(unsigned int)GUARDS_IMPLEMENTED;
+    if (p->kernel == KERNEL_AUTO)
+        missing &= ~(unsigned int)GUARD_KERNEL;   /* auto applies what is available, even nothing */
     for (unsigned int bit = 0; missing != 0 && bit < 10; bit++) {
         if (missing & (1u << bit))
             return error_set(err, HERMETIC_EXIT_INTERNAL,

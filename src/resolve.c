@@ -531,6 +531,50 @@ static int resolve_file(const char *path, int argc, char *const *argv, const str
     return 0;
 }
 
+/* True if `path` is a script whose #! line names a Python interpreter. */
+static bool is_python_script(const char *path)
+{
+    struct shebang shebang;
+    struct hermetic_error ignored;
+    bool python;
+
+    if (parse_shebang(path, &shebang, &ignored) != 0)
+        return false;
+    python = shebang.present && resolve_is_python_name(shebang.interpreter);
+    strlist_free(&shebang.args);
+    return python;
+}
+
+/* When the first `name` on PATH is not a Python program (a pyenv shim, a
+ * wrapper), point at a Python script of that name further down PATH. */
+static void hint_python_alternative(const char *name, const char *first, const struct resolve_env *env,
+                                    struct hermetic_error *err)
+{
+    const char *path = env->path ? env->path : getenv("PATH");
+    char *copy, *save = NULL;
+    bool past_first = false;
+
+    if (path == NULL)
+        return;
+    copy = xstrdup(path);
+    for (char *dir = strtok_r(copy, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
+        char *candidate = xasprintf("%s/%s", dir[0] ? dir : ".", name);
+
+        if (strcmp(candidate, first) == 0) {
+            past_first = true;
+        } else if (past_first && access(candidate, X_OK) == 0 && is_python_script(candidate)) {
+            size_t used = strlen(err->message);
+
+            snprintf(err->message + used, sizeof(err->message) - used,
+                     "; %s further down PATH is a Python script: hermetic [OPTIONS] -- %s", candidate, candidate);
+            free(candidate);
+            break;
+        }
+        free(candidate);
+    }
+    free(copy);
+}
+
 /* module:function, with dotted names on both sides. */
 static bool is_entry_point(const char *text)
 {
@@ -592,6 +636,8 @@ int resolve_command(int argc, char *const *argv, const struct resolve_env *env,
     found = search_path(command, env->path);
     if (found != NULL) {
         rc = resolve_file(found, argc, argv, env, out, err);
+        if (rc != 0 && err->status == HERMETIC_EXIT_NOT_PYTHON)
+            hint_python_alternative(command, found, env, err);
         free(found);
         return rc;
     }

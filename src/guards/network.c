@@ -15,12 +15,32 @@ static PyObject *family_member;
 
 void guard_network_set_socket_type(PyTypeObject *type)
 {
+    if (socket_type != NULL)
+        return;
+    Py_INCREF(type);
     socket_type = type;
     family_member = PyObject_GetAttrString((PyObject *)type, "family");
     if (family_member == NULL || Py_TYPE(family_member)->tp_descr_get == NULL) {
         PyErr_Clear();
         Py_CLEAR(family_member);
     }
+}
+
+/* The builtin socket type among the bases of `type`: the static type named
+ * _socket.socket (a class a program defines is a heap type). */
+static PyTypeObject *find_socket_type(PyTypeObject *type)
+{
+    PyObject *mro = type->tp_mro;
+
+    if (mro == NULL || !PyTuple_Check(mro))
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); i++) {
+        PyTypeObject *base = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+
+        if (!(base->tp_flags & Py_TPFLAGS_HEAPTYPE) && strcmp(base->tp_name, "_socket.socket") == 0)
+            return base;
+    }
+    return NULL;
 }
 
 /* A socket's address family, or -1 if `sock` is not a real socket (the
@@ -30,7 +50,14 @@ static int socket_family(PyObject *sock)
     PyObject *value;
     long family;
 
-    if (socket_type == NULL || family_member == NULL || !PyObject_TypeCheck(sock, socket_type))
+    if (socket_type == NULL) {
+        PyTypeObject *found = find_socket_type(Py_TYPE(sock));
+
+        if (found == NULL)
+            return -1;
+        guard_network_set_socket_type(found);
+    }
+    if (family_member == NULL || !PyObject_TypeCheck(sock, socket_type))
         return -1;
     value = Py_TYPE(family_member)->tp_descr_get(family_member, sock, (PyObject *)socket_type);
     if (value == NULL) {
@@ -252,22 +279,22 @@ static int check_destination(struct hermetic_runtime *rt, PyObject *sock, PyObje
         return 0;   /* these reach the kernel, not a network */
     if (family == AF_UNIX || (family == -1 && !PyTuple_Check(address))) {
         if (unix_address_text(address, text, sizeof(text)) != 0)
-            return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: %s(malformed address)",
+            return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "?", "network disabled: %s(malformed address)",
                               name);
         if (rt->effective.network.allow_unix_sockets) {
             if (hook_tracing_allowed())
                 hook_allowed(GUARD_NETWORK, text, "%s(%s)", name, text);
             return 0;
         }
-        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, text, "network disabled: %s(%s)", name, text);
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, text, "network disabled: %s(%s)", name, text);
     }
     if (family != AF_INET && family != AF_INET6 && family != -1)
-        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, family_name(family),
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, family_name(family),
                           "network disabled: %s(%s address)", name, family_name(family));
     if (parse_inet_address(address, family, &target) != 0)
-        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: %s(malformed address)", name);
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "?", "network disabled: %s(malformed address)", name);
     if (!inet_allowed(rt, action, &target))
-        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, target.host_shown, "network disabled: %s(%s)", name,
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, target.host_shown, "network disabled: %s(%s)", name,
                           target.shown);
     if (hook_tracing_allowed())
         hook_allowed(GUARD_NETWORK, target.host_shown, "%s(%s)", name, target.shown);
@@ -278,7 +305,7 @@ static int check_destination(struct hermetic_runtime *rt, PyObject *sock, PyObje
 static int destination_event(PyObject *args, enum net_action action, struct hermetic_runtime *rt)
 {
     if (PyTuple_GET_SIZE(args) < 2)
-        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: %s(malformed audit event)",
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "?", "network disabled: %s(malformed audit event)",
                           ACTION_NAMES[action]);
     return check_destination(rt, PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1), action);
 }
@@ -288,9 +315,24 @@ int guard_network_connect(struct hermetic_runtime *rt, PyObject *args)
     return destination_event(args, ACTION_CONNECT, rt);
 }
 
+/* socket.bind: a network decision, and for an AF_UNIX path also a
+ * filesystem write, since binding creates the socket file. */
 int guard_network_bind(struct hermetic_runtime *rt, PyObject *args)
 {
-    return destination_event(args, ACTION_BIND, rt);
+    PyObject *address;
+
+    if ((rt->guards & GUARD_NETWORK) && destination_event(args, ACTION_BIND, rt) != 0)
+        return -1;
+    if (!(rt->guards & GUARD_FILESYSTEM) || PyTuple_GET_SIZE(args) < 2)
+        return 0;
+    address = PyTuple_GET_ITEM(args, 1);
+    if (socket_family(PyTuple_GET_ITEM(args, 0)) != AF_UNIX || PyTuple_Check(address))
+        return 0;
+    if (PyUnicode_Check(address) && PyUnicode_GET_LENGTH(address) > 0 && PyUnicode_READ_CHAR(address, 0) == 0)
+        return 0;   /* an abstract socket has no file */
+    if (PyBytes_Check(address) && PyBytes_GET_SIZE(address) > 0 && PyBytes_AS_STRING(address)[0] == '\0')
+        return 0;
+    return guard_filesystem_check(rt, "bind", address, NULL, FS_WRITE, false, NULL);
 }
 
 int guard_network_sendto(struct hermetic_runtime *rt, PyObject *args)
@@ -315,16 +357,16 @@ int guard_network_socket(struct hermetic_runtime *rt, PyObject *args)
     (void)rt;
     if (PyTuple_GET_SIZE(args) < 3 || !PyLong_Check(PyTuple_GET_ITEM(args, 1)) ||
         !PyLong_Check(PyTuple_GET_ITEM(args, 2)))
-        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: socket(malformed audit event)");
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "?", "network disabled: socket(malformed audit event)");
     family = PyLong_AsLong(PyTuple_GET_ITEM(args, 1));
     type = PyLong_AsLong(PyTuple_GET_ITEM(args, 2));
     if (PyErr_Occurred())
-        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: socket(malformed audit event)");
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "?", "network disabled: socket(malformed audit event)");
     type &= ~(long)(SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (family == AF_PACKET)
-        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "AF_PACKET", "network disabled: socket(AF_PACKET)");
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "AF_PACKET", "network disabled: socket(AF_PACKET)");
     if ((family == AF_INET || family == AF_INET6 || family == -1) && type == SOCK_RAW)
-        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "SOCK_RAW", "network disabled: socket(%s, SOCK_RAW)",
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "SOCK_RAW", "network disabled: socket(%s, SOCK_RAW)",
                           family == AF_INET6 ? "AF_INET6" : "AF_INET");
     return 0;
 }
@@ -345,7 +387,7 @@ static int check_lookup(struct hermetic_runtime *rt, PyObject *host)
         return 0;   /* numeric: answered without a query */
     view = view_of(rt);
     if (target.invalid || !netpolicy_allows_lookup(&view, target.name))
-        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, target.name, "network disabled: DNS(%s)", target.name);
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, target.name, "network disabled: DNS(%s)", target.name);
     if (hook_tracing_allowed())
         hook_allowed(GUARD_NETWORK, target.name, "DNS(%s)", target.name);
     return 0;
@@ -365,7 +407,7 @@ static int check_reverse(struct hermetic_runtime *rt, PyObject *host)
         return check_lookup(rt, host);
     view = view_of(rt);
     if (!netpolicy_allows_reverse(&view, &target.addr))
-        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, target.host_shown, "network disabled: DNS(%s)",
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, target.host_shown, "network disabled: DNS(%s)",
                           target.host_shown);
     if (hook_tracing_allowed())
         hook_allowed(GUARD_NETWORK, target.host_shown, "DNS(%s)", target.host_shown);
@@ -375,7 +417,7 @@ static int check_reverse(struct hermetic_runtime *rt, PyObject *host)
 int guard_network_getaddrinfo(struct hermetic_runtime *rt, PyObject *args)
 {
     if (PyTuple_GET_SIZE(args) < 1)
-        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: DNS(malformed audit event)");
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "?", "network disabled: DNS(malformed audit event)");
     return check_lookup(rt, PyTuple_GET_ITEM(args, 0));
 }
 
@@ -387,7 +429,7 @@ int guard_network_gethostbyname(struct hermetic_runtime *rt, PyObject *args)
 int guard_network_gethostbyaddr(struct hermetic_runtime *rt, PyObject *args)
 {
     if (PyTuple_GET_SIZE(args) < 1)
-        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: DNS(malformed audit event)");
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "?", "network disabled: DNS(malformed audit event)");
     return check_reverse(rt, PyTuple_GET_ITEM(args, 0));
 }
 
@@ -398,7 +440,7 @@ int guard_network_getnameinfo(struct hermetic_runtime *rt, PyObject *args)
     PyObject *sockaddr;
 
     if (PyTuple_GET_SIZE(args) < 1)
-        return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, "?", "network disabled: DNS(malformed audit event)");
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "?", "network disabled: DNS(malformed audit event)");
     sockaddr = PyTuple_GET_ITEM(args, 0);
     if (!PyTuple_Check(sockaddr) || PyTuple_GET_SIZE(sockaddr) < 1)
         return 0;   /* the call raises TypeError itself */
@@ -420,7 +462,7 @@ int guard_network_check_name(struct hermetic_runtime *rt, PyObject *sock, PyObje
             kind = (enum net_action)i;
     if (inet_allowed(rt, kind, &target))
         return 0;
-    return hook_block(GUARD_NETWORK, VIOLATION_PLAIN, target.host_shown, "network disabled: %s(%s)", action,
+    return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, target.host_shown, "network disabled: %s(%s)", action,
                       target.shown);
 }
 

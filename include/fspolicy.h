@@ -1,0 +1,56 @@
+/* Filesystem decisions: may the program write here, read there? Pure C:
+ * resolves paths with realpath and readlink, never opens a file. */
+#ifndef HERMETIC_FSPOLICY_H
+#define HERMETIC_FSPOLICY_H
+
+#include <stdbool.h>
+
+#include "policy.h"
+#include "strlist.h"
+
+enum fs_access {
+    FS_READ,    /* open for reading, list a directory, read metadata */
+    FS_WRITE,   /* create, modify, remove, rename, change metadata */
+};
+
+/* Everything a decision reads. */
+struct fspolicy_view {
+    const struct hermetic_policy *policy;
+    /* The interpreter's library directories (stdlib, lib-dynload,
+     * site-packages), as written and as real paths. Reads below them are
+     * allowed by their text alone, without resolving symlinks, unless a
+     * --allow-write path overlaps them. */
+    const struct strlist *trusted;
+    /* Other directories that stay readable under a read root (the
+     * program's script and its directory), as real paths. */
+    const struct strlist *readable;
+};
+
+/*
+ * Resolve `path` to an absolute path without "." or "..": relative to
+ * `base` (a directory, the current one if NULL), symlinks in the directory
+ * part followed, and the last component followed too when `follow_last`.
+ * A missing last component is kept as written. Returns an allocated path,
+ * or NULL when the directory part cannot be resolved.
+ */
+char *fspolicy_resolve(const char *path, const char *base, bool follow_last);
+
+/*
+ * Decide an access to `path` (relative to `base`, or the current directory
+ * if NULL). `follow_last` says whether the operation follows a symlink in
+ * the last component (open, chmod) or acts on the entry itself (remove,
+ * rename, mkdir). On return *resolved holds the path the decision was made
+ * on (allocated; the caller frees it) for messages, or the path as written.
+ */
+bool fspolicy_allows(const struct fspolicy_view *view, const char *path, const char *base,
+                     enum fs_access access, bool follow_last, char **resolved);
+
+/* True for an open() mode or flags that can change the file: a mode with
+ * w, a, x or +, or flags with O_WRONLY, O_RDWR, O_CREAT, O_TRUNC or O_APPEND. */
+bool fspolicy_is_write_open(const char *mode, int flags);
+
+/* Lexically normalise an absolute path in place: "//", "/./" and "/x/.."
+ * removed. */
+void fspolicy_normalize(char *path);
+
+#endif

@@ -1,0 +1,25 @@
+/* Subprocess decisions: which program would run, and may it? Pure C. */
+#ifndef HERMETIC_PROCPOLICY_H
+#define HERMETIC_PROCPOLICY_H
+
+#include <stdbool.h>
+
+#include "policy.h"
+
+/*
+ * Find the program execvp would run for `program`: itself if it contains a
+ * slash, else the first executable regular file named `program` in the
+ * directories of `path_env` (the default PATH when NULL). Returns its real
+ * path (allocated), or NULL if there is none.
+ */
+char *procpolicy_find_program(const char *program, const char *path_env);
+
+/* The first of `candidates` (count of them) that is an executable regular
+ * file, as a real path (allocated), or NULL: the program that a child of
+ * _posixsubprocess.fork_exec would run. */
+char *procpolicy_first_executable(const char *const *candidates, size_t count);
+
+/* True if --allow-exec allows the program at `real_path`. */
+bool procpolicy_allows_exec(const struct hermetic_policy *policy, const char *real_path);
+
+#endif

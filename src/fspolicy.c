@@ -1,0 +1,195 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "fspolicy.h"
+#include "pathrule.h"
+
+/* Symlinks followed at most while resolving a dangling last component,
+ * as the kernel's own limit (MAXSYMLINKS is 40). */
+#define SYMLINK_HOPS_MAX 40
+
+void fspolicy_normalize(char *path)
+{
+    char *out = path, *s = path;
+
+    while (*s != '\0') {
+        while (*s == '/')
+            s++;
+        char *start = s;
+        while (*s != '\0' && *s != '/')
+            s++;
+        size_t len = (size_t)(s - start);
+        if (len == 0 || (len == 1 && start[0] == '.'))
+            continue;
+        if (len == 2 && start[0] == '.' && start[1] == '.') {
+            while (out > path && *--out != '/')
+                ;
+            continue;
+        }
+        *out++ = '/';
+        memmove(out, start, len);
+        out += len;
+    }
+    if (out == path)
+        *out++ = '/';
+    *out = '\0';
+}
+
+static bool has_dotdot(const char *path)
+{
+    for (const char *s = path; (s = strstr(s, "..")) != NULL; s += 2)
+        if ((s == path || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
+            return true;
+    return false;
+}
+
+static char *absolute(const char *path, const char *base)
+{
+    char cwd[PATH_MAX];
+
+    if (path[0] == '/')
+        return xstrdup(path);
+    if (base == NULL) {
+        if (getcwd(cwd, sizeof(cwd)) == NULL)
+            return NULL;
+        base = cwd;
+    }
+    return xasprintf("%s/%s", base, path);
+}
+
+char *fspolicy_resolve(const char *path, const char *base, bool follow_last)
+{
+    char resolved[PATH_MAX], target[PATH_MAX];
+    char *full = absolute(path, base), *slash, *result;
+    struct stat st;
+
+    if (full == NULL)
+        return NULL;
+    for (int hop = 0; hop <= SYMLINK_HOPS_MAX; hop++) {
+        /* The directory part must exist; the kernel resolves it the same way. */
+        char *name;
+
+        slash = strrchr(full, '/');
+        name = slash + 1;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || *name == '\0') {
+            result = realpath(full, resolved) ? xstrdup(resolved) : NULL;
+            free(full);
+            return result;
+        }
+        *slash = '\0';
+        if (realpath(slash == full ? "/" : full, resolved) == NULL) {
+            free(full);
+            return NULL;
+        }
+        *slash = '/';
+        result = xasprintf("%s/%s", strcmp(resolved, "/") == 0 ? "" : resolved, name);
+        free(full);
+        if (!follow_last || lstat(result, &st) != 0 || !S_ISLNK(st.st_mode))
+            return result;
+        /* Follow the last component: realpath for a live link, by hand for a
+         * dangling one (which O_CREAT would create at its target). */
+        if (realpath(result, resolved) != NULL) {
+            free(result);
+            return xstrdup(resolved);
+        }
+        ssize_t n = readlink(result, target, sizeof(target) - 1);
+        if (n < 0) {
+            free(result);
+            return NULL;
+        }
+        target[n] = '\0';
+        *strrchr(result, '/') = '\0';
+        full = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", result[0] ? result : "", target);
+        free(result);
+    }
+    free(full);
+    errno = ELOOP;
+    return NULL;
+}
+
+static bool within_any(const char *path, const struct strlist *dirs)
+{
+    for (size_t i = 0; dirs != NULL && i < dirs->len; i++)
+        if (pathrule_within(path, dirs->items[i]))
+            return true;
+    return false;
+}
+
+/* True if an --allow-write path and a trusted directory overlap, so the
+ * program could plant symlinks in a trusted directory. */
+static bool trust_is_sound(const struct fspolicy_view *view)
+{
+    const struct strlist *writable = &view->policy->filesystem.allow_write;
+
+    for (size_t i = 0; i < writable->len; i++)
+        for (size_t t = 0; view->trusted != NULL && t < view->trusted->len; t++)
+            if (pathrule_within(writable->items[i], view->trusted->items[t]) ||
+                pathrule_within(view->trusted->items[t], writable->items[i]))
+                return false;
+    return true;
+}
+
+static bool read_allowed(const struct fspolicy_view *view, const char *real)
+{
+    const struct hermetic_policy *p = view->policy;
+
+    return pathrule_within(real, p->filesystem.root) || within_any(real, &p->filesystem.allow_read) ||
+           within_any(real, &p->filesystem.allow_write) || within_any(real, view->trusted) ||
+           within_any(real, view->readable);
+}
+
+bool fspolicy_allows(const struct fspolicy_view *view, const char *path, const char *base,
+                     enum fs_access access, bool follow_last, char **resolved)
+{
+    const struct hermetic_policy *p = view->policy;
+    char *real;
+    bool allowed;
+
+    *resolved = NULL;
+    if (access == FS_WRITE && !p->filesystem.readonly)
+        return true;
+    if (access == FS_READ && p->filesystem.root == NULL)
+        return true;
+    if (access == FS_READ && !has_dotdot(path)) {
+        /* Fast path for imports: a path whose text lies in a trusted
+         * directory is allowed without a system call. */
+        char *lexical = absolute(path, base);
+
+        if (lexical != NULL) {
+            fspolicy_normalize(lexical);
+            if (within_any(lexical, view->trusted) && trust_is_sound(view)) {
+                *resolved = lexical;
+                return true;
+            }
+            free(lexical);
+        }
+    }
+    real = fspolicy_resolve(path, base, follow_last);
+    if (real == NULL) {
+        /* The directory part does not resolve, so the call fails anyway;
+         * decide on the text, which cannot widen anything. */
+        real = absolute(path, base);
+        if (real == NULL)
+            real = xstrdup(path);
+        fspolicy_normalize(real);
+    }
+    if (access == FS_WRITE)
+        allowed = within_any(real, &p->filesystem.allow_write);
+    else
+        allowed = read_allowed(view, real);
+    *resolved = real;
+    return allowed;
+}
+
+bool fspolicy_is_write_open(const char *mode, int flags)
+{
+    if (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND))
+        return true;
+    return mode != NULL && strpbrk(mode, "waxWAX+") != NULL;
+}

@@ -1,0 +1,161 @@
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <limits.h>
+#include <stdlib.h>
+
+#include "guards.h"
+#include "hook.h"
+#include "procpolicy.h"
+
+/* The text of a program argument (str, bytes or os.PathLike), or -1. */
+static int program_text(PyObject *object, char *out, size_t size)
+{
+    PyObject *path = PyOS_FSPath(object), *encoded = NULL;
+    const char *data = NULL;
+    Py_ssize_t length = 0;
+    int rc = -1;
+
+    if (path == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    if (PyUnicode_Check(path) && (encoded = PyUnicode_EncodeFSDefault(path)) != NULL) {
+        data = PyBytes_AS_STRING(encoded);
+        length = PyBytes_GET_SIZE(encoded);
+    } else if (PyBytes_Check(path)) {
+        data = PyBytes_AS_STRING(path);
+        length = PyBytes_GET_SIZE(path);
+    }
+    PyErr_Clear();
+    if (data != NULL && (size_t)length < size && memchr(data, '\0', (size_t)length) == NULL) {
+        memcpy(out, data, (size_t)length);
+        out[length] = '\0';
+        rc = 0;
+    }
+    Py_XDECREF(encoded);
+    Py_DECREF(path);
+    return rc;
+}
+
+/* Decide running `real` (NULL if nothing would run) for a program that was
+ * asked for as `asked`. */
+static int decide(struct hermetic_runtime *rt, const char *asked, char *real)
+{
+    const char *shown = real != NULL ? real : asked;
+    int rc = 0;
+
+    if (!procpolicy_allows_exec(&rt->effective, real))
+        rc = hook_block(GUARD_SUBPROCESS, VIOLATION_PERMISSION, shown, "subprocess disabled: exec(%s)", shown);
+    else if (hook_tracing_allowed())
+        hook_allowed(GUARD_SUBPROCESS, shown, "exec(%s)", shown);
+    free(real);
+    return rc;
+}
+
+/* The PATH a program name is searched in: the child's env if it has one. */
+static int path_from_env(PyObject *env, char *out, size_t size)
+{
+    PyObject *value;
+
+    if (env == NULL || env == Py_None || !PyMapping_Check(env))
+        return -1;
+    value = PyMapping_GetItemString(env, "PATH");
+    if (value == NULL) {
+        PyErr_Clear();
+        PyObject *key = PyBytes_FromString("PATH");
+        value = key ? PyObject_GetItem(env, key) : NULL;
+        Py_XDECREF(key);
+        if (value == NULL) {
+            PyErr_Clear();
+            return -1;
+        }
+    }
+    int rc = program_text(value, out, size);
+    Py_DECREF(value);
+    return rc;
+}
+
+static int decide_program(struct hermetic_runtime *rt, PyObject *program, PyObject *env, const char *cwd)
+{
+    char name[PATH_MAX], path[8192], joined[PATH_MAX * 2];
+    const char *search = getenv("PATH");
+
+    if (program_text(program, name, sizeof(name)) != 0)
+        return hook_block(GUARD_SUBPROCESS, VIOLATION_PERMISSION, "?", "subprocess disabled: exec(malformed program)");
+    if (path_from_env(env, path, sizeof(path)) == 0)
+        search = path;
+    if (cwd != NULL && name[0] != '/' && strchr(name, '/') != NULL) {
+        snprintf(joined, sizeof(joined), "%s/%s", cwd, name);
+        return decide(rt, name, procpolicy_find_program(joined, search));
+    }
+    return decide(rt, name, procpolicy_find_program(name, search));
+}
+
+/* subprocess.Popen (executable, args, cwd, env): Popen, run, call, os.popen,
+ * asyncio subprocesses. `executable` is args[0] unless given. */
+int guard_subprocess_popen(struct hermetic_runtime *rt, PyObject *args)
+{
+    char cwd[PATH_MAX];
+    PyObject *cwd_object;
+    const char *cwd_text = NULL;
+
+    if (PyTuple_GET_SIZE(args) < 4)
+        return hook_block(GUARD_SUBPROCESS, VIOLATION_PERMISSION, "?", "subprocess disabled: exec(malformed audit event)");
+    cwd_object = PyTuple_GET_ITEM(args, 2);
+    if (cwd_object != Py_None && program_text(cwd_object, cwd, sizeof(cwd)) == 0)
+        cwd_text = cwd;
+    return decide_program(rt, PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 3), cwd_text);
+}
+
+/* os.system (command,): runs /bin/sh -c command. */
+int guard_subprocess_system(struct hermetic_runtime *rt, PyObject *args)
+{
+    (void)args;
+    return decide(rt, "/bin/sh", procpolicy_find_program("/bin/sh", NULL));
+}
+
+/* os.exec (path, args, env), os.posix_spawn (path, argv, env). */
+int guard_subprocess_exec(struct hermetic_runtime *rt, PyObject *args)
+{
+    if (PyTuple_GET_SIZE(args) < 1)
+        return hook_block(GUARD_SUBPROCESS, VIOLATION_PERMISSION, "?", "subprocess disabled: exec(malformed audit event)");
+    return decide_program(rt, PyTuple_GET_ITEM(args, 0), NULL, NULL);
+}
+
+/* os.fork and os.forkpty (): a new process, whatever it runs. */
+int guard_subprocess_fork(struct hermetic_runtime *rt, PyObject *args)
+{
+    (void)rt, (void)args;
+    return hook_block(GUARD_SUBPROCESS, VIOLATION_PERMISSION, "fork", "subprocess disabled: fork()");
+}
+
+int guard_subprocess_fork_exec(struct hermetic_runtime *rt, PyObject *executable_list)
+{
+    const char *candidates[64];
+    char first[PATH_MAX] = "?";
+    size_t count = 0;
+    PyObject *sequence;
+
+    if (!(rt->guards & GUARD_SUBPROCESS))
+        return 0;
+    sequence = PySequence_Fast(executable_list, "executable_list");
+    if (sequence == NULL) {
+        PyErr_Clear();
+        return hook_block(GUARD_SUBPROCESS, VIOLATION_PERMISSION, "?", "subprocess disabled: exec(malformed program)");
+    }
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(sequence) && count < 64; i++) {
+        PyObject *entry = PySequence_Fast_GET_ITEM(sequence, i);
+
+        if (PyBytes_Check(entry) && strlen(PyBytes_AS_STRING(entry)) == (size_t)PyBytes_GET_SIZE(entry))
+            candidates[count++] = PyBytes_AS_STRING(entry);
+    }
+    if (count > 0) {
+        /* Shown when nothing would run: the name the candidates share. */
+        const char *slash = strrchr(candidates[0], '/');
+        snprintf(first, sizeof(first), "%s", slash ? slash + 1 : candidates[0]);
+    }
+    int rc = decide(rt, first, procpolicy_first_executable(candidates, count));
+    Py_DECREF(sequence);
+    return rc;
+}

@@ -1,0 +1,103 @@
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <limits.h>
+#include <stdlib.h>
+
+#include "paths.h"
+
+/* Add `path` and its real path to `list`. */
+static void add_with_real_path(struct strlist *list, const char *path)
+{
+    char real[PATH_MAX];
+
+    strlist_add_unique(list, path);
+    if (realpath(path, real) != NULL)
+        strlist_add_unique(list, real);
+}
+
+/* The filesystem bytes of a str attribute of sys, or NULL. */
+static PyObject *sys_path_bytes(PyObject *value)
+{
+    PyObject *bytes;
+
+    if (value == NULL || !PyUnicode_Check(value))
+        return NULL;
+    bytes = PyUnicode_EncodeFSDefault(value);
+    if (bytes == NULL)
+        PyErr_Clear();
+    return bytes;
+}
+
+/* Site-packages directories that CPython's site module (with Debian's
+ * changes) may add for `prefix`. Directories that do not exist are harmless. */
+static void add_site_dirs(struct strlist *list, const char *prefix)
+{
+    char dir[PATH_MAX];
+    const int major = PY_MAJOR_VERSION, minor = PY_MINOR_VERSION;
+
+    snprintf(dir, sizeof(dir), "%s/local/lib/python%d.%d/dist-packages", prefix, major, minor);
+    add_with_real_path(list, dir);
+    snprintf(dir, sizeof(dir), "%s/lib/python%d/dist-packages", prefix, major);
+    add_with_real_path(list, dir);
+    snprintf(dir, sizeof(dir), "%s/lib/python%d.%d/dist-packages", prefix, major, minor);
+    add_with_real_path(list, dir);
+    snprintf(dir, sizeof(dir), "%s/lib/python%d.%d/site-packages", prefix, major, minor);
+    add_with_real_path(list, dir);
+}
+
+static void add_user_site(struct strlist *list)
+{
+    const char *user_base = getenv("PYTHONUSERBASE");
+    const char *home = getenv("HOME");
+    char dir[PATH_MAX];
+
+    if (user_base != NULL && user_base[0] == '/')
+        snprintf(dir, sizeof(dir), "%s/lib/python%d.%d/site-packages", user_base, PY_MAJOR_VERSION,
+                 PY_MINOR_VERSION);
+    else if (home != NULL && home[0] == '/')
+        snprintf(dir, sizeof(dir), "%s/.local/lib/python%d.%d/site-packages", home, PY_MAJOR_VERSION,
+                 PY_MINOR_VERSION);
+    else
+        return;
+    add_with_real_path(list, dir);
+}
+
+/*
+ * Called when the guards become active, after CPython computed sys.path
+ * and the prefixes and before it imports anything: sys.path then holds the
+ * standard library, its zip, lib-dynload and PYTHONPATH; site-packages
+ * come from the prefixes, as the site module will compute them.
+ */
+void paths_collect(struct hermetic_runtime *rt)
+{
+    static const char *const prefixes[] = {"prefix", "exec_prefix", "base_prefix", "base_exec_prefix"};
+    PyObject *path = PySys_GetObject("path");
+    char real[PATH_MAX];
+
+    for (Py_ssize_t i = 0; path != NULL && PyList_Check(path) && i < PyList_GET_SIZE(path); i++) {
+        PyObject *bytes = sys_path_bytes(PyList_GET_ITEM(path, i));
+        const char *text, *base;
+
+        if (bytes == NULL)
+            continue;
+        text = PyBytes_AS_STRING(bytes);
+        if (text[0] == '/') {
+            add_with_real_path(&rt->fs_trusted, text);
+            base = strrchr(text, '/');
+            if (strcmp(base, "/lib-dynload") == 0 && realpath(text, real) != NULL) {
+                free(rt->libdynload);
+                rt->libdynload = strdup(real);
+            }
+        }
+        Py_DECREF(bytes);
+    }
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        PyObject *bytes = sys_path_bytes(PySys_GetObject(prefixes[i]));
+
+        if (bytes != NULL)
+            add_site_dirs(&rt->fs_trusted, PyBytes_AS_STRING(bytes));
+        Py_XDECREF(bytes);
+    }
+    add_user_site(&rt->fs_trusted);
+}

@@ -1,0 +1,58 @@
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "procpolicy.h"
+
+/* The PATH that execvp uses when the environment has none (glibc). */
+#define DEFAULT_PATH "/bin:/usr/bin"
+
+static char *real_executable(const char *path)
+{
+    char real[PATH_MAX];
+    struct stat st;
+
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || access(path, X_OK) != 0)
+        return NULL;
+    return realpath(path, real) ? xstrdup(real) : NULL;
+}
+
+char *procpolicy_find_program(const char *program, const char *path_env)
+{
+    char *copy, *save = NULL, *found = NULL;
+
+    if (program[0] == '\0')
+        return NULL;
+    if (strchr(program, '/') != NULL)
+        return real_executable(program);
+    copy = xstrdup(path_env != NULL ? path_env : DEFAULT_PATH);
+    for (char *dir = strtok_r(copy, ":", &save); dir != NULL && found == NULL; dir = strtok_r(NULL, ":", &save)) {
+        char *candidate = xasprintf("%s/%s", dir[0] ? dir : ".", program);
+
+        found = real_executable(candidate);
+        free(candidate);
+    }
+    free(copy);
+    return found;
+}
+
+char *procpolicy_first_executable(const char *const *candidates, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        char *real = real_executable(candidates[i]);
+
+        if (real != NULL)
+            return real;
+    }
+    return NULL;
+}
+
+bool procpolicy_allows_exec(const struct hermetic_policy *policy, const char *real_path)
+{
+    if (!policy->subprocess.block)
+        return true;
+    return real_path != NULL && strlist_contains(&policy->subprocess.allow_exec, real_path);
+}
