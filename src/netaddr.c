@@ -74,6 +74,8 @@ int netaddr_parse(const char *text, struct netaddr *out)
         inner[len - 2] = '\0';
         if (strchr(inner, ':') == NULL)
             return -1;  /* brackets are for IPv6 only */
+        if (inner[0] == '[')
+            return -1;  /* one pair of brackets: "[[::1]]" is not an address */
         return netaddr_parse(inner, out);
     }
     /* Fast paths for the common forms; both are subsets of what glibc's
