@@ -75,6 +75,9 @@ static void parse_nsswitch(struct hosts_table *table, const char *text)
         while (len > 0 && isspace((unsigned char)*line))
             line++, len--;
         if (len >= 6 && strncmp(line, "hosts:", 6) == 0 && len < sizeof(buf)) {
+            /* glibc (2.36, as in Debian 12) uses only the last hosts: line. */
+            table->files_first = false;
+            table->localhost_synthesized = false;
             memcpy(buf, line + 6, len - 6);
             buf[len - 6] = '\0';
             if ((word = strchr(buf, '#')) != NULL)
