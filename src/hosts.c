@@ -1,7 +1,9 @@
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "alloc.h"
 #include "hosts.h"
@@ -20,6 +22,18 @@ static void add_entry(struct hosts_table *table, const char *name, const struct 
     table->len++;
 }
 
+/* Parse an address as glibc's files backend does: inet_pton for IPv4, then
+ * for IPv6. It skips lines with any other form ("127.1", "fe80::1%eth0"),
+ * so those names are not answered from the file. */
+static int parse_hosts_address(const char *text, struct netaddr *out)
+{
+    unsigned char bytes[16];
+
+    if (inet_pton(AF_INET, text, bytes) != 1 && inet_pton(AF_INET6, text, bytes) != 1)
+        return -1;
+    return netaddr_parse(text, out);
+}
+
 static void parse_hosts_line(struct hosts_table *table, char *line)
 {
     char *save = NULL, *field;
@@ -29,7 +43,7 @@ static void parse_hosts_line(struct hosts_table *table, char *line)
     if (hash != NULL)
         *hash = '\0';
     field = strtok_r(line, " \t\r", &save);
-    if (field == NULL || netaddr_parse(field, &addr) != 0)
+    if (field == NULL || parse_hosts_address(field, &addr) != 0)
         return;
     while ((field = strtok_r(NULL, " \t\r", &save)) != NULL)
         add_entry(table, field, &addr);
@@ -61,6 +75,9 @@ static void parse_nsswitch(struct hosts_table *table, const char *text)
         while (len > 0 && isspace((unsigned char)*line))
             line++, len--;
         if (len >= 6 && strncmp(line, "hosts:", 6) == 0 && len < sizeof(buf)) {
+            /* glibc (2.36, as in Debian 12) uses only the last hosts: line. */
+            table->files_first = false;
+            table->localhost_synthesized = false;
             memcpy(buf, line + 6, len - 6);
             buf[len - 6] = '\0';
             if ((word = strchr(buf, '#')) != NULL)

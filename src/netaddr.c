@@ -74,6 +74,8 @@ int netaddr_parse(const char *text, struct netaddr *out)
         inner[len - 2] = '\0';
         if (strchr(inner, ':') == NULL)
             return -1;  /* brackets are for IPv6 only */
+        if (inner[0] == '[')
+            return -1;  /* one pair of brackets: "[[::1]]" is not an address */
         return netaddr_parse(inner, out);
     }
     /* Fast paths for the common forms; both are subsets of what glibc's
@@ -298,7 +300,10 @@ static int parse_host(const char *host, const char *value, struct netrule *out,
 
     if (host[0] == '\0')
         return error_set(err, HERMETIC_EXIT_USAGE, "empty host in \"%s\" (%s)", value, RULE_FORMS);
-    if (strchr(host, '/') != NULL || netaddr_parse(host, &probe) == 0)
+    /* Names contain no ':', so a host with one goes to parse_network as
+     * IPv6. There a zone index gets its own error, even when its interface
+     * does not exist here and netaddr_parse rejects the address. */
+    if (strchr(host, '/') != NULL || strchr(host, ':') != NULL || netaddr_parse(host, &probe) == 0)
         return parse_network(host, value, out, err);
     if (strncmp(host, "*.", 2) == 0) {
         out->kind = NETRULE_SUBDOMAINS;
