@@ -65,10 +65,15 @@ guard_fn guard_native_dlopen;
 guard_fn guard_native_sqlite_enable;
 guard_fn guard_native_sqlite_load;
 
-/* The check the socket-method patches run before a call resolves a host
- * name: `action` is "connect", "bind" or "sendto". */
-int guard_network_check_name(struct hermetic_runtime *rt, PyObject *sock, PyObject *address,
-                             const char *action);
+/*
+ * The check the socket-method patches run before a call would resolve a
+ * host name ("connect", "bind", "sendto", "sendmsg"): a blocked name is
+ * refused before any query; an allowed one is resolved here and checked as
+ * an address, and *replacement gets the address tuple with the numeric
+ * host to call with (NULL to use `address` as it is).
+ */
+int guard_network_prepare_address(struct hermetic_runtime *rt, PyObject *sock, PyObject *address,
+                                   const char *action, PyObject **replacement);
 /* Record the addresses in a getaddrinfo, gethostbyname or gethostbyname_ex
  * result for `host`, when a rule allows that name. */
 void guard_network_record(struct hermetic_runtime *rt, PyObject *host, PyObject *result);

@@ -16,7 +16,7 @@ struct netaddr {
     unsigned int scope_id;     /* IPv6 zone index, 0 if none */
 };
 
-#define NETADDR_TEXT_MAX 64    /* "[v6%zone]:port" fits */
+#define NETADDR_TEXT_MAX 64    /* "[v6]:port" fits, with room for a %zone */
 #define NETNAME_MAX 254        /* a DNS name of at most 253 bytes, and its NUL */
 
 /*
@@ -52,7 +52,7 @@ bool netname_in_domain(const char *name, const char *domain);
 enum netrule_kind {
     NETRULE_DOMAIN,      /* "example.com": the name and its subdomains */
     NETRULE_SUBDOMAINS,  /* "*.example.com": subdomains only */
-    NETRULE_NETWORK,     /* "192.0.2.1", "10.0.0.0/8", "[2001:db8::]/32" */
+    NETRULE_NETWORK,     /* "192.0.2.1", "10.0.0.0/8", "2001:db8::/32", "[2001:db8::/32]:443" */
 };
 
 /* One --allow-domain value or network.allow entry. */

@@ -191,13 +191,14 @@ int netname_normalize(const char *text, char *out, size_t size)
             if (label == 0)
                 return -1;
             label = 0;
-        } else if (isalnum(c) || c == '-' || c == '_') {
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                   c == '_') {
             if (++label > 63)
                 return -1;
         } else {
             return -1;
         }
-        out[i] = (char)tolower(c);
+        out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     }
     if (label == 0)
         return -1;
@@ -256,6 +257,11 @@ static int parse_network(const char *host, const char *value, struct netrule *ou
         return error_set(err, HERMETIC_EXIT_USAGE, "invalid address \"%s\" (%s)", value, RULE_FORMS);
     /* A rule written as ::ffff:a.b.c.d/LEN is an IPv4 rule of LEN-96 bits. */
     bool mapped = out->addr.family == AF_INET && strchr(addr_text, ':') != NULL;
+    unsigned char quad[4];
+    if (slash != NULL && out->addr.family == AF_INET && !mapped && inet_pton(AF_INET, addr_text, quad) != 1)
+        return error_set(err, HERMETIC_EXIT_USAGE,
+                         "invalid CIDR block \"%s\": write the network as four numbers, such as 10.0.0.0/8",
+                         value);
     max_len = out->addr.family == AF_INET ? 32 : 128;
     out->kind = NETRULE_NETWORK;
     out->prefix_len = max_len;
@@ -330,17 +336,26 @@ int netrule_parse(const char *text, struct netrule *out, struct hermetic_error *
 
         if (close == NULL)
             return error_set(err, HERMETIC_EXIT_USAGE, "missing ] in \"%s\" (%s)", text, RULE_FORMS);
-        if (close[1] == ':')
-            port_text = close + 2;
-        else if (close[1] != '\0')
+        const char *after = close + 1;
+        size_t prefix_len = 0;
+
+        /* [2001:db8::]/32 as well as [2001:db8::/32]. */
+        if (after[0] == '/') {
+            prefix_len = strspn(after + 1, "0123456789") + 1;
+            after += prefix_len;
+        }
+        if (after[0] == ':')
+            port_text = after + 1;
+        else if (after[0] != '\0')
             return error_set(err, HERMETIC_EXIT_USAGE, "unexpected text after ] in \"%s\" (%s)", text,
                              RULE_FORMS);
         host_len = (size_t)(close - text - 1);
-        if (host_len >= sizeof(host) || memchr(text + 1, ':', host_len) == NULL)
+        if (host_len + prefix_len >= sizeof(host) || memchr(text + 1, ':', host_len) == NULL)
             return error_set(err, HERMETIC_EXIT_USAGE, "invalid IPv6 address in \"%s\" (%s)", text,
                              RULE_FORMS);
         memcpy(host, text + 1, host_len);
-        host[host_len] = '\0';
+        memcpy(host + host_len, close + 1, prefix_len);
+        host[host_len + prefix_len] = '\0';
         if (parse_network(host, text, out, err) != 0)
             return -1;
     } else {

@@ -52,25 +52,61 @@ static int patch_methods(PyMethodDef *defs, const char *owner, const struct meth
 static PyCFunction original_connect, original_connect_ex, original_bind, original_sendto, original_sendmsg;
 static PyCFunction original_getaddrinfo, original_gethostbyname, original_gethostbyname_ex;
 
+/* Call `original` with `address`, or with the numeric address that the
+ * network guard resolved an allowed name to. */
+static PyObject *call_with_address(PyCFunction original, PyObject *self, PyObject *address, const char *action)
+{
+    PyObject *replacement, *result;
+
+    if (guard_network_prepare_address(hook_runtime(), self, address, action, &replacement) < 0)
+        return NULL;
+    result = original(self, replacement != NULL ? replacement : address);
+    Py_XDECREF(replacement);
+    return result;
+}
+
 static PyObject *guarded_connect(PyObject *self, PyObject *address)
 {
-    if (guard_network_check_name(hook_runtime(), self, address, "connect") < 0)
-        return NULL;
-    return original_connect(self, address);
+    return call_with_address(original_connect, self, address, "connect");
 }
 
 static PyObject *guarded_connect_ex(PyObject *self, PyObject *address)
 {
-    if (guard_network_check_name(hook_runtime(), self, address, "connect") < 0)
-        return NULL;
-    return original_connect_ex(self, address);
+    return call_with_address(original_connect_ex, self, address, "connect");
 }
 
 static PyObject *guarded_bind(PyObject *self, PyObject *address)
 {
-    if (guard_network_check_name(hook_runtime(), self, address, "bind") < 0)
+    return call_with_address(original_bind, self, address, "bind");
+}
+
+/* Call `original` with `args`, its item `index` (the address) checked and
+ * perhaps replaced. */
+static PyObject *call_with_address_item(PyCFunction original, PyObject *self, PyObject *args, Py_ssize_t index,
+                                        const char *action)
+{
+    PyObject *replacement, *copy, *result;
+
+    if (guard_network_prepare_address(hook_runtime(), self, PyTuple_GET_ITEM(args, index), action, &replacement) < 0)
         return NULL;
-    return original_bind(self, address);
+    if (replacement == NULL)
+        return original(self, args);
+    /* A new tuple: PyTuple_GetSlice of the whole tuple returns args itself. */
+    copy = PyTuple_New(PyTuple_GET_SIZE(args));
+    if (copy == NULL) {
+        Py_DECREF(replacement);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(args); i++) {
+        PyObject *value = i == index ? replacement : PyTuple_GET_ITEM(args, i);
+
+        if (i != index)
+            Py_INCREF(value);
+        PyTuple_SET_ITEM(copy, i, value);
+    }
+    result = original(self, copy);
+    Py_DECREF(copy);
+    return result;
 }
 
 /* sendto(data[, flags], address) */
@@ -78,18 +114,16 @@ static PyObject *guarded_sendto(PyObject *self, PyObject *args)
 {
     Py_ssize_t n = PyTuple_Check(args) ? PyTuple_GET_SIZE(args) : 0;
 
-    if ((n == 2 || n == 3) &&
-        guard_network_check_name(hook_runtime(), self, PyTuple_GET_ITEM(args, n - 1), "sendto") < 0)
-        return NULL;
+    if (n == 2 || n == 3)
+        return call_with_address_item(original_sendto, self, args, n - 1, "sendto");
     return original_sendto(self, args);
 }
 
 /* sendmsg(buffers[, ancdata[, flags[, address]]]) */
 static PyObject *guarded_sendmsg(PyObject *self, PyObject *args)
 {
-    if (PyTuple_Check(args) && PyTuple_GET_SIZE(args) >= 4 && PyTuple_GET_ITEM(args, 3) != Py_None &&
-        guard_network_check_name(hook_runtime(), self, PyTuple_GET_ITEM(args, 3), "sendmsg") < 0)
-        return NULL;
+    if (PyTuple_Check(args) && PyTuple_GET_SIZE(args) >= 4 && PyTuple_GET_ITEM(args, 3) != Py_None)
+        return call_with_address_item(original_sendmsg, self, args, 3, "sendmsg");
     return original_sendmsg(self, args);
 }
 

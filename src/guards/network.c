@@ -1,6 +1,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -173,7 +175,14 @@ static void classify_host(const struct host_text *host, int family, struct inet_
     char shown[NETNAME_MAX];
 
     out->is_name = false;
-    if (host->valid && host->length == 0) {
+    if (host->valid && host->text[0] == '[') {
+        /* glibc's getaddrinfo does not read "[::1]" as numeric, and CPython
+         * passes it on unchanged: a name that no rule can hold. */
+        printable(host->text, host->length, shown, sizeof(shown));
+        snprintf(out->name, sizeof(out->name), "%s", shown);
+        out->is_name = true;
+        out->invalid = true;
+    } else if (host->valid && host->length == 0) {
         netaddr_parse(family == AF_INET6 ? "::" : "0.0.0.0", &out->addr);
     } else if (host->valid && strcmp(host->text, "<broadcast>") == 0) {
         netaddr_parse("255.255.255.255", &out->addr);
@@ -447,12 +456,71 @@ int guard_network_getnameinfo(struct hermetic_runtime *rt, PyObject *args)
     return check_reverse(rt, PyTuple_GET_ITEM(sockaddr, 0));
 }
 
-int guard_network_check_name(struct hermetic_runtime *rt, PyObject *sock, PyObject *address, const char *action)
+/* Resolve an allowed name as CPython's setipaddr would (the first address
+ * of getaddrinfo for the socket's family), with the GIL released. */
+static int resolve_first(const char *name, int family, struct netaddr *out)
+{
+    struct addrinfo hints, *res = NULL;
+    int rc;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = family;
+    Py_BEGIN_ALLOW_THREADS
+    rc = getaddrinfo(name, NULL, &hints, &res);
+    Py_END_ALLOW_THREADS
+    if (rc != 0 || res == NULL)
+        return -1;
+    rc = -1;
+    if (res->ai_family == AF_INET) {
+        char text[INET_ADDRSTRLEN];
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)res->ai_addr;
+
+        if (inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text)) != NULL)
+            rc = netaddr_parse(text, out);
+    } else if (res->ai_family == AF_INET6) {
+        char text[INET6_ADDRSTRLEN];
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(const void *)res->ai_addr;
+
+        if (inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof(text)) != NULL)
+            rc = netaddr_parse(text, out);
+    }
+    freeaddrinfo(res);
+    return rc;
+}
+
+/* `address` with its host replaced by the numeric text of `addr`. */
+static PyObject *with_numeric_host(PyObject *address, const struct netaddr *addr)
+{
+    char text[NETADDR_TEXT_MAX];
+    PyObject *copy = PyTuple_New(PyTuple_GET_SIZE(address)), *host;
+
+    if (copy == NULL)
+        return NULL;
+    host = PyUnicode_FromString(netaddr_format(addr, text, sizeof(text)));
+    if (host == NULL) {
+        Py_DECREF(copy);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(copy, 0, host);
+    for (Py_ssize_t i = 1; i < PyTuple_GET_SIZE(address); i++) {
+        Py_INCREF(PyTuple_GET_ITEM(address, i));
+        PyTuple_SET_ITEM(copy, i, PyTuple_GET_ITEM(address, i));
+    }
+    return copy;
+}
+
+int guard_network_prepare_address(struct hermetic_runtime *rt, PyObject *sock, PyObject *address,
+                                   const char *action, PyObject **replacement)
 {
     int family = socket_family(sock);
     struct inet_target target;
+    struct netaddr resolved;
+    struct netpolicy_view view;
     enum net_action kind = ACTION_CONNECT;
+    unsigned int ports[16];
+    size_t count;
 
+    *replacement = NULL;
     if (!(rt->guards & GUARD_NETWORK) || (family != AF_INET && family != AF_INET6))
         return 0;
     if (parse_inet_address(address, family, &target) != 0 || !target.is_name)
@@ -460,10 +528,30 @@ int guard_network_check_name(struct hermetic_runtime *rt, PyObject *sock, PyObje
     for (size_t i = 0; i < sizeof(ACTION_NAMES) / sizeof(ACTION_NAMES[0]); i++)
         if (strcmp(ACTION_NAMES[i], action) == 0)
             kind = (enum net_action)i;
-    if (inet_allowed(rt, kind, &target))
-        return 0;
-    return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, target.host_shown, "network disabled: %s(%s)", action,
-                      target.shown);
+    if (!inet_allowed(rt, kind, &target))
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, target.host_shown, "network disabled: %s(%s)",
+                          action, target.shown);
+    if (resolve_first(target.name, family, &resolved) != 0)
+        return 0;   /* the call resolves the name itself, and fails the same way */
+    /* The name is allowed: its address counts as resolved from an allowed
+     * name, which still excludes metadata services, and the call goes to
+     * exactly the address that was checked. */
+    count = netpolicy_name_ports(&rt->effective.network, target.name, ports, 16);
+    for (size_t i = 0; i < count; i++)
+        netrecord_add(&rt->resolved, &resolved, ports[i]);
+    view = view_of(rt);
+    target.is_name = false;
+    target.addr = resolved;
+    if (kind == ACTION_BIND ? !netpolicy_allows_bind(&view, &resolved)
+                            : !netpolicy_allows_connect(&view, &resolved, target.port)) {
+        char shown[NETADDR_TEXT_MAX];
+
+        netaddr_format_endpoint(&resolved, target.port, shown, sizeof(shown));
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, target.name, "network disabled: %s(%s via %s)",
+                          action, shown, target.name);
+    }
+    *replacement = with_numeric_host(address, &resolved);
+    return *replacement != NULL ? 0 : -1;
 }
 
 /* Record one numeric address string from a resolver result. */
