@@ -1,6 +1,7 @@
 #!/bin/sh
-# Run examples/exfiltrate.py under hermetic --no-network next to a loopback
-# listener, and show that nothing reached the listener and no lookup ran.
+# Run examples/exfiltrate.py under hermetic --profile block-all next to a
+# loopback listener, then show that nothing reached the listener and that
+# the file and the shell's marker it tried to create do not exist.
 set -eu
 hermetic=${1:-build/hermetic}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,14 +16,25 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 done
 port=$(cat "$workdir/port")
 
-echo "\$ hermetic --no-network -- examples/exfiltrate.py $port"
+echo "\$ hermetic --profile block-all -- examples/exfiltrate.py $port $workdir"
 status=0
-"$hermetic" --no-network -- "$here/exfiltrate.py" "$port" || status=$?
+"$hermetic" --profile block-all -- "$here/exfiltrate.py" "$port" "$workdir" || status=$?
 echo "exit status: $status"
 sleep 0.3
+failed=0
 if [ -s "$workdir/listener.log" ]; then
     echo "the listener on 127.0.0.1:$port got:"
     cat "$workdir/listener.log"
-    exit 1
+    failed=1
+else
+    echo "the listener on 127.0.0.1:$port received nothing."
 fi
-echo "the listener on 127.0.0.1:$port received nothing."
+for marker in written-by-exfiltrate started-by-exfiltrate; do
+    if [ -e "$workdir/$marker" ]; then
+        echo "$marker exists: the program was not contained."
+        failed=1
+    else
+        echo "$marker does not exist."
+    fi
+done
+exit "$failed"

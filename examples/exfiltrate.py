@@ -1,12 +1,16 @@
-"""A stand-in for a hijacked dependency: it tries to send a secret away.
+"""A stand-in for a hijacked dependency: it tries to steal and to persist.
 
-It sends a fake token to a listener on 127.0.0.1 (the port is the first
-argument) and looks up a collector host. Under `hermetic --no-network` both
-are blocked; the program catches the errors, as real malware would, and
-hermetic still reports them when it ends.
+Run it under `hermetic --profile block-all` next to a listener on
+127.0.0.1 (the port is the first argument). It sends a fake token to the
+listener, looks up a collector host, writes a file, starts a shell and
+loads libc through ctypes, all in the directory given as the second
+argument. Each attempt is caught, as real malware would hide its failures,
+and hermetic still reports every one when the program ends.
 """
 
+import os
 import socket
+import subprocess
 import sys
 
 FAKE_SECRET = b"FAKE-API-TOKEN-not-a-real-secret"
@@ -22,10 +26,30 @@ def look_up_collector():
     socket.getaddrinfo(COLLECTOR, 443)
 
 
+def write_file(workdir):
+    with open(os.path.join(workdir, "written-by-exfiltrate"), "w", encoding="ascii") as marker:
+        marker.write("persisted\n")
+
+
+def start_shell(workdir):
+    subprocess.run(["sh", "-c", f"echo ran > {workdir}/started-by-exfiltrate"], check=True)
+
+
+def load_native_code():
+    import ctypes
+    ctypes.CDLL("libc.so.6").getpid()
+
+
 def main():
-    port = int(sys.argv[1])
-    for name, step in (("send the secret to 127.0.0.1", lambda: send_to_listener(port)),
-                       (f"look up {COLLECTOR}", look_up_collector)):
+    port, workdir = int(sys.argv[1]), sys.argv[2]
+    steps = (
+        ("send the secret to 127.0.0.1", lambda: send_to_listener(port)),
+        (f"look up {COLLECTOR}", look_up_collector),
+        ("write a file", lambda: write_file(workdir)),
+        ("start a shell", lambda: start_shell(workdir)),
+        ("load libc with ctypes", load_native_code),
+    )
+    for name, step in steps:
         try:
             step()
             print(f"exfiltrate.py: {name}: done")
