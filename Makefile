@@ -54,7 +54,7 @@ DECISION_SRC = src/alloc.c src/error.c src/log.c src/strlist.c src/textbuf.c src
                src/pathrule.c src/resolve.c src/violations.c src/hosts.c \
                src/fspolicy.c src/procpolicy.c src/nativepolicy.c
 # Adapters: embed CPython and turn audit events into decisions.
-ADAPTER_SRC  = src/host.c src/hook.c src/module.c src/patches.c src/paths.c \
+ADAPTER_SRC  = src/host.c src/hook.c src/module.c src/api.c src/patches.c src/paths.c \
                src/guards/network.c src/guards/subprocess.c src/guards/filesystem.c \
                src/guards/native.c
 MAIN_SRC     = src/main.c
@@ -93,6 +93,14 @@ $(BUILD)/profiles:
 	$(Q)ln -sfn ../profiles $@
 
 $(BUILD)/src/profile.o: CPPFLAGS_ALL += $(YAML_CFLAGS)
+
+# src/api.py, compiled into the hermetic module as a string.
+$(BUILD)/gen/api_source.h: src/api.py tools/embed.py
+	@mkdir -p $(dir $@)
+	$(Q)$(PYTHON) tools/embed.py API_SOURCE src/api.py > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/src/module.o: $(BUILD)/gen/api_source.h
+$(BUILD)/src/module.o: CPPFLAGS_ALL += -I$(BUILD)/gen
 $(ADAPTER_OBJ) $(MAIN_OBJ): CPPFLAGS_ALL += $(PY_INCLUDES)
 
 $(BUILD)/%.o: %.c

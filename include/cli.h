@@ -35,6 +35,10 @@ struct hermetic_options {
 int cli_parse(int argc, char **argv, enum cli_program program, struct hermetic_options *out,
               struct hermetic_error *err);
 void cli_options_free(struct hermetic_options *options);
+/* Apply one option by its long name ("allow-domain") with `value` (NULL for
+ * a flag), as if it were given on the command line. The Python API maps
+ * its keywords onto the options this way. */
+int cli_apply(struct hermetic_options *options, const char *option, const char *value, struct hermetic_error *err);
 /* The --help text, generated from the option table. Allocated. */
 char *cli_help_text(enum cli_program program);
 /* Every long option name, NULL-terminated, for checks against the man page. */

@@ -58,6 +58,10 @@ guard_fn guard_subprocess_fork;
 /* The check of the _posixsubprocess.fork_exec patch: `executable_list` is
  * the tuple of paths the child tries in turn. */
 int guard_subprocess_fork_exec(struct hermetic_runtime *rt, PyObject *executable_list);
+/* The fork_exec arguments to use: `args` itself (a new reference), or, when
+ * the child is hermetic, a copy whose environment carries the current
+ * policy and interpreter. NULL with an exception on error. */
+PyObject *guard_subprocess_child_args(struct hermetic_runtime *rt, PyObject *args);
 
 /* native.c */
 guard_fn guard_native_import;

@@ -28,6 +28,16 @@ int hook_install(void);
 void hook_set_effective(const struct hermetic_policy *policy);
 
 /*
+ * Add a policy layer (the Python API's hermetic_blocker) on top of the base
+ * policy; the effective policy becomes their union. Returns the layer's id,
+ * or 0 with err set when the layers conflict (two read roots that do not
+ * nest). A sealed layer stays when popped.
+ */
+unsigned long hook_push_layer(const struct hermetic_policy *policy, bool sealed, struct hermetic_error *err);
+/* Remove a layer, whichever its place in the stack, and recompute. */
+int hook_pop_layer(unsigned long id);
+
+/*
  * Start enforcing the policy. Until then the hook only watches. The main
  * phase of initialisation first recomputes the path configuration (frozen
  * getpath code, which reads pyvenv.cfg and landmark files and cannot take

@@ -6,7 +6,14 @@
 #include "policy.h"
 #include "resolve.h"
 
-/* Run `command` under `policy`; returns the exit status. */
-int host_run(const struct resolved_command *command, const struct hermetic_policy *policy);
+/* The environment variables that carry the policy and the interpreter to
+ * Python children started through sys.executable (hermetic-python). */
+#define HERMETIC_POLICY_VARIABLE "HERMETIC_POLICY"
+#define HERMETIC_INTERPRETER_VARIABLE "HERMETIC_INTERPRETER"
+
+/* Run `command` under `policy`; returns the exit status. `profile_dirs`
+ * is where the Python API's profile= keyword looks. */
+int host_run(const struct resolved_command *command, const struct hermetic_policy *policy,
+             const struct strlist *profile_dirs);
 
 #endif

@@ -108,6 +108,8 @@ unsigned int policy_guards(const struct hermetic_policy *policy);
  * and guards this build does not have. Returns -1 with the option named.
  */
 int policy_validate(const struct hermetic_policy *policy, struct hermetic_error *err);
+/* Only the second check: every guard the policy turns on is built. */
+int policy_check_implemented(const struct hermetic_policy *policy, struct hermetic_error *err);
 
 /* A dotted Python module name, such as numpy or xml.etree. */
 bool policy_valid_module_name(const char *text);

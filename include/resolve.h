@@ -37,6 +37,15 @@ int resolve_command(int argc, char *const *argv, const struct resolve_env *env,
                     struct resolved_command *out, struct hermetic_error *err);
 void resolve_free(struct resolved_command *resolved);
 
+/*
+ * The command of hermetic-python: Python's own command line `argv` (count
+ * `argc`) after argv0. The interpreter is `interpreter` (a parent's, from
+ * HERMETIC_INTERPRETER) when it runs on the embedded library, else the
+ * embedded one.
+ */
+void resolve_python_command(const char *argv0, int argc, char *const *argv, const char *interpreter,
+                            const struct resolve_env *env, struct resolved_command *out);
+
 /* True for python, python3 and python3.N (a basename). */
 bool resolve_is_python_name(const char *name);
 

@@ -28,6 +28,9 @@ struct hermetic_runtime {
     struct strlist fs_trusted;         /* the interpreter's library directories */
     struct strlist fs_readable;        /* the program's script and its directory */
     char *libdynload;                  /* the standard library's lib-dynload, a real path */
+    struct strlist profile_dirs;       /* where the Python API's profile= looks */
+    char *self_exe;                    /* hermetic's real path, NULL in plain python3 */
+    char *python_executable;           /* hermetic-python, for sys.executable; NULL in plain python3 */
 };
 
 #endif

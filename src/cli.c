@@ -549,6 +549,15 @@ int cli_parse(int argc, char **argv, enum cli_program program, struct hermetic_o
     return 0;
 }
 
+int cli_apply(struct hermetic_options *options, const char *option, const char *value, struct hermetic_error *err)
+{
+    const struct cli_option *second, *opt = find_option(option, strlen(option), false, &second);
+
+    if (opt == NULL || opt->apply == NULL)
+        return error_set(err, HERMETIC_EXIT_USAGE, "unknown option --%s", option);
+    return opt->apply(options, opt->name, value, err);
+}
+
 void cli_options_free(struct hermetic_options *options)
 {
     policy_free(&options->policy);

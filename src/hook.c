@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "guards.h"
 #include "hook.h"
 #include "log.h"
@@ -180,6 +181,72 @@ void hook_set_effective(const struct hermetic_policy *policy)
         runtime.guards = policy_guards(&runtime.effective) | GUARD_ALWAYS;
 }
 
+/* A policy pushed by the Python API (hermetic_blocker). The effective
+ * policy is the base policy merged with every layer, recomputed once per
+ * push or pop so the hook itself reads one struct. */
+struct layer {
+    unsigned long id;
+    bool sealed;
+    struct hermetic_policy policy;
+};
+
+static struct layer *layers;
+static size_t layer_count, layer_capacity;
+static unsigned long last_layer_id;
+
+static int recompute(struct hermetic_error *err)
+{
+    struct hermetic_policy merged;
+
+    policy_init(&merged);
+    policy_copy(&merged, &runtime.base);
+    for (size_t i = 0; i < layer_count; i++) {
+        if (policy_merge(&merged, &layers[i].policy, "hermetic_blocker", err) != 0) {
+            policy_free(&merged);
+            return -1;
+        }
+    }
+    policy_free(&runtime.effective);
+    runtime.effective = merged;
+    hook_set_effective(&runtime.effective);
+    return 0;
+}
+
+unsigned long hook_push_layer(const struct hermetic_policy *policy, bool sealed, struct hermetic_error *err)
+{
+    struct layer *layer;
+
+    layers = xgrow(layers, &layer_capacity, layer_count + 1, sizeof(*layers));
+    layer = &layers[layer_count++];
+    layer->id = ++last_layer_id;
+    layer->sealed = sealed;
+    policy_init(&layer->policy);
+    policy_copy(&layer->policy, policy);
+    if (recompute(err) != 0) {
+        policy_free(&layer->policy);
+        layer_count--;
+        return 0;
+    }
+    return layer->id;
+}
+
+int hook_pop_layer(unsigned long id)
+{
+    struct hermetic_error err;
+
+    for (size_t i = 0; i < layer_count; i++) {
+        if (layers[i].id != id)
+            continue;
+        if (layers[i].sealed)
+            return 0;
+        policy_free(&layers[i].policy);
+        memmove(&layers[i], &layers[i + 1], (layer_count - i - 1) * sizeof(*layers));
+        layer_count--;
+        return recompute(&err);   /* removing a layer cannot create a conflict */
+    }
+    return 0;
+}
+
 void hook_arm(void)
 {
     runtime.armed = true;
@@ -190,6 +257,15 @@ void hook_activate(void)
     if (runtime.active)
         return;
     paths_collect(&runtime);
+    if (runtime.python_executable != NULL) {
+        /* CPython has just set sys.executable from its configuration; Python
+         * children started through it must run under hermetic-python. */
+        PyObject *path = PyUnicode_DecodeFSDefault(runtime.python_executable);
+
+        if (path == NULL || PySys_SetObject("executable", path) != 0)
+            log_die(HERMETIC_EXIT_INTERNAL, "cannot set sys.executable to %s", runtime.python_executable);
+        Py_DECREF(path);
+    }
     runtime.active = true;
     hook_set_effective(&runtime.effective);
 }

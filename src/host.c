@@ -1,8 +1,11 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "hook.h"
 #include "host.h"
@@ -77,7 +80,38 @@ static void initialize(const struct resolved_command *command, char **argv, int 
     hook_activate();   /* in case the main phase imported nothing, as with -S and -I together */
 }
 
-int host_run(const struct resolved_command *command, const struct hermetic_policy *policy)
+/*
+ * Set up what Python children started through sys.executable need: the
+ * path of hermetic-python (installed beside hermetic) for sys.executable,
+ * and the policy and interpreter in the environment, which hermetic-python
+ * reads. Without hermetic-python a child would run without the policy, so
+ * its absence stops hermetic.
+ */
+static void prepare_children(const struct resolved_command *command, const struct hermetic_policy *policy,
+                             struct hermetic_runtime *rt)
+{
+    char exe[PATH_MAX], python[PATH_MAX + 32];
+    char *text;
+
+    if (realpath("/proc/self/exe", exe) == NULL)
+        log_die(HERMETIC_EXIT_INTERNAL, "cannot find hermetic's own executable: %s", strerror(errno));
+    rt->self_exe = strdup(exe);
+    *strrchr(exe, '/') = '\0';
+    snprintf(python, sizeof(python), "%s/hermetic-python", exe);
+    if (access(python, X_OK) != 0)
+        log_die(HERMETIC_EXIT_INTERNAL,
+                "%s not found: Python children started through sys.executable need it (reinstall hermetic)",
+                python);
+    rt->python_executable = strdup(python);
+    text = policy_format_yaml(policy, NULL);
+    if (setenv(HERMETIC_POLICY_VARIABLE, text, 1) != 0 ||
+        setenv(HERMETIC_INTERPRETER_VARIABLE, command->interpreter, 1) != 0)
+        log_die(HERMETIC_EXIT_INTERNAL, "cannot set the environment for child processes: %s", strerror(errno));
+    free(text);
+}
+
+int host_run(const struct resolved_command *command, const struct hermetic_policy *policy,
+             const struct strlist *profile_dirs)
 {
     int argc = (int)command->argv.len;
     char **argv = command->argv.items;
@@ -87,6 +121,8 @@ int host_run(const struct resolved_command *command, const struct hermetic_polic
 
     if (hook_init(policy, &err) != 0)
         log_die_error(&err);
+    strlist_copy(&hook_runtime()->profile_dirs, profile_dirs);
+    prepare_children(command, policy, hook_runtime());
     if (PyImport_AppendInittab("hermetic", PyInit_hermetic) != 0)
         log_die(HERMETIC_EXIT_INTERNAL, "cannot register the hermetic module");
 

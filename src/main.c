@@ -52,14 +52,38 @@ static void list_profiles(const struct profile_search *search)
     profile_list_free(entries, count);
 }
 
-/* Build the policy: profiles in the order given, then the flags. */
+/*
+ * A parent hermetic passes its policy to Python children in HERMETIC_POLICY
+ * (a profile). The child starts from it, so its own options can only add
+ * to it. Returns true if there was one; a policy that does not parse stops
+ * hermetic, as any profile would.
+ */
+static bool inherit_policy(struct hermetic_policy *policy)
+{
+    const char *text = getenv(HERMETIC_POLICY_VARIABLE);
+    struct profile_doc doc;
+    struct hermetic_error err;
+
+    if (text == NULL || text[0] == '\0')
+        return false;
+    if (profile_parse(text, strlen(text), HERMETIC_POLICY_VARIABLE, &doc, &err) != 0 ||
+        policy_merge(policy, &doc.policy, HERMETIC_POLICY_VARIABLE, &err) != 0)
+        log_die(HERMETIC_EXIT_PROFILE, "%s (the policy inherited from the parent process)", err.message);
+    profile_doc_free(&doc);
+    return true;
+}
+
+/* Build the policy: what the parent passed on, the profiles in the order
+ * given (or "default" for a bare hermetic-python), then the flags. */
 static void build_policy(const struct hermetic_options *options, const struct profile_search *search,
                          struct hermetic_policy *policy)
 {
     struct hermetic_error err;
+    bool inherited;
 
     policy_init(policy);
-    if (options->program == CLI_HERMETIC_PYTHON && !options->policy_given &&
+    inherited = inherit_policy(policy);
+    if (options->program == CLI_HERMETIC_PYTHON && !options->policy_given && !inherited &&
         profile_load(search, "default", policy, &err) != 0)
         log_die_error(&err);
     for (size_t i = 0; i < options->profiles.len; i++)
@@ -68,6 +92,30 @@ static void build_policy(const struct hermetic_options *options, const struct pr
     if (policy_merge(policy, &options->policy, "the command line", &err) != 0 ||
         policy_validate(policy, &err) != 0)
         log_die_error(&err);
+}
+
+/*
+ * Linux passes everything after the interpreter of a #! line as one
+ * argument: "#!/usr/bin/hermetic-python --profile=block-all --trace" gives
+ * argv[1] "--profile=block-all --trace". Split such an argument the way
+ * env -S does.
+ */
+static void split_shebang_argument(int *argc, char ***argv, struct strlist *storage)
+{
+    struct hermetic_error err;
+    struct strlist words = {0};
+
+    if (*argc < 2 || strncmp((*argv)[1], "--", 2) != 0 || strpbrk((*argv)[1], " \t") == NULL)
+        return;
+    if (resolve_split_args((*argv)[1], &words, &err) != 0)
+        log_die(HERMETIC_EXIT_USAGE, "#! line options: %s", err.message);
+    strlist_add(storage, (*argv)[0]);
+    strlist_copy_all(storage, &words);
+    for (int i = 2; i < *argc; i++)
+        strlist_add(storage, (*argv)[i]);
+    strlist_free(&words);
+    *argc = (int)storage->len;
+    *argv = storage->items;
 }
 
 int main(int argc, char **argv)
@@ -82,7 +130,10 @@ int main(int argc, char **argv)
     struct hermetic_error err;
     char beside[PATH_MAX + 16];
     const char *dirs[3];
+    struct strlist split = {0};
 
+    if (program == CLI_HERMETIC_PYTHON)
+        split_shebang_argument(&argc, &argv, &split);
     if (cli_parse(argc, argv, program, &options, &err) != 0)
         log_die_error(&err);
     if (options.mode == CLI_HELP) {
@@ -108,7 +159,10 @@ int main(int argc, char **argv)
         free(yaml);
         return 0;
     }
-    if (resolve_command(options.command_argc, options.command_argv, &env, &command, &err) != 0)
+    if (program == CLI_HERMETIC_PYTHON)
+        resolve_python_command(argv[0], options.command_argc, options.command_argv,
+                               getenv(HERMETIC_INTERPRETER_VARIABLE), &env, &command);
+    else if (resolve_command(options.command_argc, options.command_argv, &env, &command, &err) != 0)
         log_die_error(&err);
-    return host_run(&command, &policy);
+    return host_run(&command, &policy, &search.dirs);
 }

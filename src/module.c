@@ -1,6 +1,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include "api.h"
+#include "api_source.h"
 #include "hook.h"
 #include "module.h"
 
@@ -147,11 +149,53 @@ int module_is_violation(PyObject *exc)
     return PyObject_TypeCheck(exc, (PyTypeObject *)PolicyViolation);
 }
 
+void api_raise_error(const char *message)
+{
+    PyErr_SetString(HermeticError != NULL ? HermeticError : PyExc_RuntimeError, message);
+}
+
+/*
+ * Module __getattr__ (PEP 562): hermetic_blocker and with_hermetic live in
+ * src/api.py, compiled into this binary and run in the module's namespace
+ * on first use, so that importing hermetic (which the host does at every
+ * start) compiles nothing.
+ */
+static PyObject *module_getattr(PyObject *module, PyObject *name)
+{
+    static int loaded;
+    PyObject *dict = PyModule_GetDict(module), *code, *result, *value;
+
+    if (!loaded && PyUnicode_Check(name) &&
+        (PyUnicode_CompareWithASCIIString(name, "hermetic_blocker") == 0 ||
+         PyUnicode_CompareWithASCIIString(name, "with_hermetic") == 0)) {
+        loaded = 1;
+        code = Py_CompileString(API_SOURCE, "<hermetic api>", Py_file_input);
+        if (code == NULL)
+            return NULL;
+        result = PyEval_EvalCode(code, dict, dict);
+        Py_DECREF(code);
+        if (result == NULL)
+            return NULL;
+        Py_DECREF(result);
+    }
+    value = PyDict_GetItemWithError(dict, name);
+    if (value != NULL) {
+        Py_INCREF(value);
+        return value;
+    }
+    if (!PyErr_Occurred())
+        PyErr_Format(PyExc_AttributeError, "module 'hermetic' has no attribute '%U'", name);
+    return NULL;
+}
+
+static PyMethodDef getattr_def = {"__getattr__", module_getattr, METH_O, "Load the Python half of the API."};
+
 static struct PyModuleDef hermetic_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "hermetic",
     .m_doc = "Run Python with capabilities blocked: the exceptions hermetic raises and its Python API.",
     .m_size = -1,
+    .m_methods = api_methods,
 };
 
 PyMODINIT_FUNC PyInit_hermetic(void)
@@ -163,6 +207,13 @@ PyMODINIT_FUNC PyInit_hermetic(void)
     module = PyModule_Create(&hermetic_module);
     if (module == NULL)
         return NULL;
+    PyObject *getattr = PyCFunction_NewEx(&getattr_def, module, NULL);
+
+    if (getattr == NULL || PyModule_AddObject(module, "__getattr__", getattr) < 0) {
+        Py_XDECREF(getattr);
+        Py_DECREF(module);
+        return NULL;
+    }
     if (PyModule_AddObjectRef(module, "HermeticError", HermeticError) < 0 ||
         PyModule_AddObjectRef(module, "PolicyViolation", PolicyViolation) < 0 ||
         PyModule_AddStringConstant(module, "__version__", HERMETIC_VERSION) < 0) {

@@ -216,10 +216,17 @@ static PyCFunction original_fork_exec;
 
 static PyObject *guarded_fork_exec(PyObject *module, PyObject *args)
 {
+    PyObject *child_args, *result;
+
     if (PyTuple_Check(args) && PyTuple_GET_SIZE(args) >= 2 &&
         guard_subprocess_fork_exec(hook_runtime(), PyTuple_GET_ITEM(args, 1)) != 0)
         return NULL;
-    return original_fork_exec(module, args);
+    child_args = PyTuple_Check(args) ? guard_subprocess_child_args(hook_runtime(), args) : (Py_INCREF(args), args);
+    if (child_args == NULL)
+        return NULL;
+    result = original_fork_exec(module, child_args);
+    Py_DECREF(child_args);
+    return result;
 }
 
 static const struct method_patch FORK_EXEC_PATCHES[] = {
@@ -344,7 +351,7 @@ int patches_install(unsigned int guards)
             return -1;
         installed |= GUARD_NETWORK;
     }
-    if ((guards & GUARD_SUBPROCESS) && !(installed & GUARD_SUBPROCESS)) {
+    if ((guards & GUARD_SUBPROCESS || hook_runtime()->self_exe != NULL) && !(installed & GUARD_SUBPROCESS)) {
         if (patch_module("_posixsubprocess", FORK_EXEC_PATCHES, 1) != 0)
             return -1;
         installed |= GUARD_SUBPROCESS;

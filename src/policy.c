@@ -184,15 +184,19 @@ int policy_validate(const struct hermetic_policy *p, struct hermetic_error *err)
         {p->environment.allow.len > 0, p->environment.scrub, "--allow-env (environment.allow)",
          "--no-environment"},
     };
-    unsigned int missing;
 
     for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
         if (checks[i].allowance && !checks[i].guard_on)
             return error_set(err, HERMETIC_EXIT_USAGE,
                              "%s has no effect without %s: add %s, or drop the allowance",
                              checks[i].allowance_name, checks[i].guard_option, checks[i].guard_option);
+    return policy_check_implemented(p, err);
+}
 
-    missing = policy_guards(p) & ~(unsigned int)GUARDS_IMPLEMENTED;
+int policy_check_implemented(const struct hermetic_policy *p, struct hermetic_error *err)
+{
+    unsigned int missing = policy_guards(p) & ~(unsigned int)GUARDS_IMPLEMENTED;
+
     if (p->kernel == KERNEL_AUTO)
         missing &= ~(unsigned int)GUARD_KERNEL;   /* auto applies what is available, even nothing */
     for (unsigned int bit = 0; missing != 0 && bit < 10; bit++) {

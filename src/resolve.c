@@ -655,3 +655,18 @@ void resolve_free(struct resolved_command *resolved)
     strlist_free(&resolved->argv);
     memset(resolved, 0, sizeof(*resolved));
 }
+
+void resolve_python_command(const char *argv0, int argc, char *const *argv, const char *interpreter,
+                            const struct resolve_env *env, struct resolved_command *out)
+{
+    struct interpreter_check check = {INTERPRETER_MISSING, ""};
+
+    memset(out, 0, sizeof(*out));
+    if (interpreter != NULL && interpreter[0] == '/')
+        check = check_interpreter(interpreter, env);
+    out->kind = RESOLVE_PYTHON;
+    out->interpreter = xstrdup(usable(&check) ? interpreter : env->python);
+    strlist_add(&out->argv, argv0);
+    for (int i = 0; i < argc; i++)
+        strlist_add(&out->argv, argv[i]);
+}

@@ -159,3 +159,97 @@ int guard_subprocess_fork_exec(struct hermetic_runtime *rt, PyObject *executable
     Py_DECREF(sequence);
     return rc;
 }
+
+/* The child's environment as a list of b"NAME=value": `env` itself, or the
+ * process's environment when `env` is None. */
+static PyObject *environment_list(PyObject *env)
+{
+    extern char **environ;
+    PyObject *list;
+
+    if (env != Py_None)
+        return PySequence_List(env);
+    list = PyList_New(0);
+    for (char **entry = environ; list != NULL && entry != NULL && *entry != NULL; entry++) {
+        PyObject *item = PyBytes_FromString(*entry);
+
+        if (item == NULL || PyList_Append(list, item) != 0)
+            Py_CLEAR(list);
+        Py_XDECREF(item);
+    }
+    return list;
+}
+
+/* Replace or add NAME=value in a list of b"NAME=value". */
+static int set_variable(PyObject *list, const char *name, const char *value)
+{
+    size_t length = strlen(name);
+    PyObject *item = PyBytes_FromFormat("%s=%s", name, value);
+
+    if (item == NULL)
+        return -1;
+    for (Py_ssize_t i = PyList_GET_SIZE(list) - 1; i >= 0; i--) {
+        PyObject *entry = PyList_GET_ITEM(list, i);
+
+        if (!PyBytes_Check(entry) || strncmp(PyBytes_AS_STRING(entry), name, length) != 0 ||
+            PyBytes_AS_STRING(entry)[length] != '=')
+            continue;
+        if (PySequence_DelItem(list, i) != 0) {
+            Py_DECREF(item);
+            return -1;
+        }
+    }
+    int rc = PyList_Append(list, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+PyObject *guard_subprocess_child_args(struct hermetic_runtime *rt, PyObject *args)
+{
+    const char *candidates[64];
+    size_t count = 0;
+    PyObject *sequence, *env, *copy;
+    char *real, *policy;
+    int rc;
+
+    if (rt->self_exe == NULL || PyTuple_GET_SIZE(args) < 6) {
+        Py_INCREF(args);
+        return args;
+    }
+    sequence = PySequence_Fast(PyTuple_GET_ITEM(args, 1), "executable_list");
+    if (sequence == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(sequence) && count < 64; i++) {
+        PyObject *entry = PySequence_Fast_GET_ITEM(sequence, i);
+
+        if (PyBytes_Check(entry) && strlen(PyBytes_AS_STRING(entry)) == (size_t)PyBytes_GET_SIZE(entry))
+            candidates[count++] = PyBytes_AS_STRING(entry);
+    }
+    real = procpolicy_first_executable(candidates, count);
+    Py_DECREF(sequence);
+    if (real == NULL || strcmp(real, rt->self_exe) != 0) {
+        free(real);
+        Py_INCREF(args);
+        return args;
+    }
+    free(real);
+    /* A hermetic child: it gets the policy in force now, whatever the
+     * environment the program built for it says. */
+    env = environment_list(PyTuple_GET_ITEM(args, 5));
+    if (env == NULL)
+        return NULL;
+    policy = policy_format_yaml(&rt->effective, NULL);
+    rc = set_variable(env, "HERMETIC_POLICY", policy);
+    free(policy);
+    if (rc == 0 && getenv("HERMETIC_INTERPRETER") != NULL)
+        rc = set_variable(env, "HERMETIC_INTERPRETER", getenv("HERMETIC_INTERPRETER"));
+    copy = rc == 0 ? PyTuple_New(PyTuple_GET_SIZE(args)) : NULL;
+    for (Py_ssize_t i = 0; copy != NULL && i < PyTuple_GET_SIZE(args); i++) {
+        PyObject *value = i == 5 ? env : PyTuple_GET_ITEM(args, i);
+
+        Py_INCREF(value);
+        PyTuple_SET_ITEM(copy, i, value);
+    }
+    Py_DECREF(env);
+    return copy;
+}
