@@ -22,6 +22,8 @@ struct reader {
     yaml_event_t event;
     bool have_event;
     const char *file;
+    const char *text;      /* the profile text, for reader error positions */
+    size_t length;
     struct profile_doc *doc;
     struct hermetic_error *err;
     bool has_version;
@@ -50,17 +52,38 @@ static void drop_event(struct reader *r)
     }
 }
 
+/* The position of a reader error (a control character, invalid UTF-8),
+ * which libyaml reports as a byte offset only, leaving problem_mark zero.
+ * Columns count characters, as in libyaml's own marks. */
+static yaml_mark_t reader_error_mark(const struct reader *r)
+{
+    yaml_mark_t mark = {0, 0, 0};
+    size_t end = r->parser.problem_offset < r->length ? r->parser.problem_offset : r->length;
+
+    for (size_t i = 0; i < end; i++) {
+        if (r->text[i] == '\n') {
+            mark.line++;
+            mark.column = 0;
+        } else if (((unsigned char)r->text[i] & 0xc0) != 0x80) {
+            mark.column++;
+        }
+    }
+    mark.index = end;
+    return mark;
+}
+
 /* Read the next event into r->event. */
 static int next_event(struct reader *r)
 {
     drop_event(r);
     if (!yaml_parser_parse(&r->parser, &r->event)) {
         const char *context = r->parser.context ? r->parser.context : NULL;
+        yaml_mark_t mark = r->parser.error == YAML_READER_ERROR ? reader_error_mark(r) : r->parser.problem_mark;
 
         if (context != NULL)
-            return fail_at(r, r->parser.problem_mark, "invalid YAML: %s (%s)",
+            return fail_at(r, mark, "invalid YAML: %s (%s)",
                            r->parser.problem ? r->parser.problem : "syntax error", context);
-        return fail_at(r, r->parser.problem_mark, "invalid YAML: %s",
+        return fail_at(r, mark, "invalid YAML: %s",
                        r->parser.problem ? r->parser.problem : "syntax error");
     }
     r->have_event = true;
@@ -629,7 +652,7 @@ static int read_stream(struct reader *r)
 int profile_parse(const char *text, size_t length, const char *file, struct profile_doc *doc,
                   struct hermetic_error *err)
 {
-    struct reader r = {.file = file, .doc = doc, .err = err};
+    struct reader r = {.file = file, .text = text, .length = length, .doc = doc, .err = err};
     int rc;
 
     memset(doc, 0, sizeof(*doc));
