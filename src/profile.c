@@ -334,9 +334,16 @@ static int read_subprocess_block(struct reader *r, const char *key)
 
 static int add_exec(struct reader *r, const char *key, const char *value, yaml_mark_t mark)
 {
-    char *real;
+    struct hermetic_error inner;
+    char *expanded = pathrule_expand(value, &inner), *real;
+    bool is_path;
 
-    if (strchr(value, '/') == NULL)
+    /* Decide on the expanded value, so that $GIT=/usr/bin/git is a path. */
+    if (expanded == NULL)
+        return fail_at(r, mark, "%s: %s", key, inner.message);
+    is_path = strchr(expanded, '/') != NULL;
+    free(expanded);
+    if (!is_path)
         return fail_at(r, mark, "%s: \"%s\" is not a path (give the program's full path, e.g. /usr/bin/%s)",
                        key, value, value);
     real = profile_path(r, key, value, mark, PATH_MUST_EXIST);
