@@ -884,9 +884,22 @@ int profile_load(const struct profile_search *search, const char *name, struct h
     return load_recursive(search, name, NULL, &chain, into, err);
 }
 
+/* By name, and NAME.yaml before NAME.yml, the order profile_find tries. */
 static int compare_entries(const void *a, const void *b)
 {
-    return strcmp(((const struct profile_entry *)a)->name, ((const struct profile_entry *)b)->name);
+    const struct profile_entry *x = a, *y = b;
+    int by_name = strcmp(x->name, y->name);
+
+    return by_name != 0 ? by_name : strcmp(x->file, y->file);
+}
+
+/* Mark NAME.yml shadowed when the same directory has NAME.yaml, which
+ * profile_find takes first. `list` holds one directory's entries, sorted. */
+static void shadow_yml_twins(struct profile_entry *list, size_t count)
+{
+    for (size_t i = 1; i < count; i++)
+        if (strcmp(list[i].name, list[i - 1].name) == 0)
+            list[i].shadowed = true;
 }
 
 static void describe_entry(struct profile_entry *entry)
@@ -935,6 +948,7 @@ size_t profile_list(const struct profile_search *search, struct profile_entry **
         }
         closedir(dir);
         qsort(list + first, count - first, sizeof(*list), compare_entries);
+        shadow_yml_twins(list + first, count - first);
     }
     *entries = list;
     return count;
