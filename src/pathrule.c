@@ -80,6 +80,11 @@ char *pathrule_expand(const char *text, struct hermetic_error *err)
         s++;
     }
     while (*s != '\0') {
+        if (s[0] == '$' && s[1] == '$') {
+            textbuf_append(&out, "$");
+            s += 2;
+            continue;
+        }
         if (*s == '$') {
             s++;
             if (expand_variable(&s, &out, text, err) != 0) {
