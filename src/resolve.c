@@ -431,11 +431,10 @@ static int parse_shebang(const char *path, struct shebang *out, struct hermetic_
     out->via_env = true;
     if (strncmp(arg, "-S", 2) == 0 && (arg[2] == ' ' || arg[2] == '\t' || arg[2] == '\0')) {
         struct strlist words = {0};
+        struct hermetic_error inner;
 
-        if (resolve_split_args(arg + 2, &words, err) != 0) {
-            err->status = HERMETIC_EXIT_NOT_PYTHON;
-            return -1;
-        }
+        if (resolve_split_args(arg + 2, &words, &inner) != 0)
+            return error_set(err, HERMETIC_EXIT_NOT_PYTHON, "%s: invalid #! line: %s", path, inner.message);
         if (words.len == 0) {
             strlist_free(&words);
             return error_set(err, HERMETIC_EXIT_NOT_PYTHON, "%s: #!/usr/bin/env -S names no program", path);
