@@ -575,6 +575,13 @@ int resolve_command(int argc, char *const *argv, const struct resolve_env *env,
     if (command[0] == '\0')
         return error_set(err, HERMETIC_EXIT_NOT_FOUND, "empty command name");
     if (resolve_is_python_name(command)) {
+        struct stat st;
+
+        /* A missing interpreter path is a command not found, as for files. */
+        if (strchr(command, '/') != NULL && stat(command, &st) != 0)
+            return error_set_errno(err, errno == ENOENT || errno == ENOTDIR ? HERMETIC_EXIT_NOT_FOUND
+                                                                            : HERMETIC_EXIT_NOT_PYTHON,
+                                   errno, "%s", command);
         if (strchr(command, '/') != NULL)
             rc = choose_path_interpreter(command, command, env, out, err);
         else
