@@ -9,8 +9,9 @@
 
 /*
  * Expand a leading ~ or ~/ (from $HOME) and every $NAME, ${NAME} and
- * ${NAME:-default}. An unset variable without a default is an error that
- * names it. Returns an allocated string, or NULL with err set.
+ * ${NAME:-default}; $$ is a literal $. An unset or empty variable without
+ * a default is an error that names it. Returns an allocated string, or
+ * NULL with err set.
  */
 char *pathrule_expand(const char *text, struct hermetic_error *err);
 

@@ -61,7 +61,8 @@ struct profile_entry {
     char *file;
     char *description;   /* NULL if the file does not load */
     char *problem;       /* why it does not load, or NULL */
-    bool shadowed;       /* an earlier directory has a profile of this name */
+    bool shadowed;       /* lookup finds another profile of this name first: one in an
+                            earlier directory, or NAME.yaml beside this NAME.yml */
 };
 
 /* List every profile in the search path, in lookup order. */

@@ -22,8 +22,8 @@ typedef int cli_apply_fn(struct hermetic_options *o, const char *option, const c
 /*
  * The option table. Columns: the long name without "--"; whether it takes
  * a value; the value's name in --help; the function that applies it; the
- * --help text (NULL for a hidden alias of the row before it). Rows whose
- * name is NULL are section headings in --help.
+ * --help text (NULL for an alias of the row before it, which --help lists
+ * beside that row). Rows whose name is NULL are section headings in --help.
  */
 struct cli_option {
     const char *name;
@@ -326,9 +326,12 @@ static int apply_log_json(struct hermetic_options *o, const char *option, const 
     return 0;
 }
 
+/* Help combines with any other action and wins, whichever comes first. */
 static int set_mode(struct hermetic_options *o, enum cli_mode mode, const char *option,
                     struct hermetic_error *err)
 {
+    if (o->mode == CLI_HELP)
+        return 0;
     if (o->mode != CLI_RUN && o->mode != mode && mode != CLI_HELP)
         return error_set(err, HERMETIC_EXIT_USAGE, "--%s cannot be combined with another action option",
                          option);
@@ -516,7 +519,7 @@ int cli_parse(int argc, char **argv, enum cli_program program, struct hermetic_o
             break;
         }
         if (program == CLI_HERMETIC && (strcmp(arg, "-h") == 0)) {
-            out->mode = CLI_HELP;
+            set_mode(out, CLI_HELP, "help", err);
             continue;
         }
         if (strncmp(arg, "--", 2) != 0) {
@@ -609,7 +612,8 @@ char *cli_help_text(enum cli_program program)
                    "defeat them. A blocked action raises hermetic.PolicyViolation.\n");
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const struct cli_option *opt = &OPTIONS[i];
-        char head[64];
+        struct textbuf head = {0};
+        char *head_text;
 
         if (opt->name == NULL) {
             textbuf_printf(&out, "\n%s:\n", opt->help);
@@ -618,15 +622,20 @@ char *cli_help_text(enum cli_program program)
         if (opt->help == NULL)
             continue;
         if (opt->arg == ARG_REQUIRED)
-            snprintf(head, sizeof(head), "  --%s %s", opt->name, opt->metavar);
+            textbuf_printf(&head, "  --%s %s", opt->name, opt->metavar);
         else if (opt->arg == ARG_OPTIONAL)
-            snprintf(head, sizeof(head), "  --%s[=%s]", opt->name, opt->metavar);
+            textbuf_printf(&head, "  --%s[=%s]", opt->name, opt->metavar);
         else
-            snprintf(head, sizeof(head), "  --%s", opt->name);
-        if (strlen(head) >= 28)
-            textbuf_printf(&out, "%s\n%28s", head, "");
+            textbuf_printf(&head, "  --%s", opt->name);
+        /* Aliases (rows without help text) are listed after their option. */
+        for (size_t k = i + 1; k < OPTION_COUNT && OPTIONS[k].name != NULL && OPTIONS[k].help == NULL; k++)
+            textbuf_printf(&head, ", --%s", OPTIONS[k].name);
+        head_text = textbuf_take(&head);
+        if (strlen(head_text) >= 28)
+            textbuf_printf(&out, "%s\n%28s", head_text, "");
         else
-            textbuf_printf(&out, "%-28s", head);
+            textbuf_printf(&out, "%-28s", head_text);
+        free(head_text);
         append_wrapped(&out, opt->help, 28, 79);
     }
     textbuf_append(&out,

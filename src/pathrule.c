@@ -81,6 +81,11 @@ char *pathrule_expand(const char *text, struct hermetic_error *err)
         s++;
     }
     while (*s != '\0') {
+        if (s[0] == '$' && s[1] == '$') {
+            textbuf_append(&out, "$");
+            s += 2;
+            continue;
+        }
         if (*s == '$') {
             s++;
             if (expand_variable(&s, &out, text, err) != 0) {
@@ -156,7 +161,7 @@ char *pathrule_resolve(const char *path, enum pathrule_existence existence, int 
                        struct hermetic_error *err)
 {
     char cwd[PATH_MAX], resolved[PATH_MAX];
-    char *absolute, *slash, *result;
+    char *absolute, *slash, *name, *result;
 
     if (path[0] == '\0') {
         error_set(err, status, "empty path");
@@ -182,16 +187,26 @@ char *pathrule_resolve(const char *path, enum pathrule_existence existence, int 
         free(absolute);
         return NULL;
     }
-    /* The last component may be missing: resolve its parent. */
-    normalize_lexically(absolute);
+    /* The last component may be missing: resolve the directory above it.
+     * realpath follows a symlink before the ".." after it, as the kernel
+     * does, so link/../new ends up beside the link's target. */
+    for (size_t len = strlen(absolute); len > 1 && absolute[len - 1] == '/'; len--)
+        absolute[len - 1] = '\0';
     slash = strrchr(absolute, '/');
+    name = slash + 1;
     *slash = '\0';
     if (realpath(slash == absolute ? "/" : absolute, resolved) == NULL) {
         error_set_errno(err, status, errno, "cannot resolve the parent directory of \"%s\"", path);
         free(absolute);
         return NULL;
     }
-    result = xasprintf("%s/%s", strcmp(resolved, "/") == 0 ? "" : resolved, slash + 1);
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+        /* The directory exists, so only a race could make DIR/. missing. */
+        error_set_errno(err, status, ENOENT, "cannot resolve \"%s\"", path);
+        free(absolute);
+        return NULL;
+    }
+    result = xasprintf("%s/%s", strcmp(resolved, "/") == 0 ? "" : resolved, name);
     free(absolute);
     return result;
 }

@@ -243,13 +243,34 @@ static const char *yaml_bool(bool value)
     return value ? "true" : "false";
 }
 
-static void format_list(struct textbuf *out, const char *key, const struct strlist *list)
+/* Append a path as a YAML string with each $ doubled, because profiles
+ * expand $NAME in paths and read $$ as a literal $. */
+static void format_path(struct textbuf *out, const char *path)
+{
+    struct textbuf escaped = {0};
+    char *text;
+
+    textbuf_append(&escaped, "");
+    for (const char *s = path; *s != '\0'; s++) {
+        char one[2] = {*s, '\0'};
+
+        textbuf_append(&escaped, *s == '$' ? "$$" : one);
+    }
+    text = textbuf_take(&escaped);
+    textbuf_yaml_string(out, text);
+    free(text);
+}
+
+static void format_list(struct textbuf *out, const char *key, const struct strlist *list, bool paths)
 {
     textbuf_printf(out, "  %s: [", key);
     for (size_t i = 0; i < list->len; i++) {
         if (i > 0)
             textbuf_append(out, ", ");
-        textbuf_yaml_string(out, list->items[i]);
+        if (paths)
+            format_path(out, list->items[i]);
+        else
+            textbuf_yaml_string(out, list->items[i]);
     }
     textbuf_append(out, "]\n");
 }
@@ -261,7 +282,7 @@ static void format_optional_path(struct textbuf *out, const char *indent_key, co
         textbuf_append(out, "null\n");
         return;
     }
-    textbuf_yaml_string(out, path);
+    format_path(out, path);
     textbuf_append(out, "\n");
 }
 
@@ -287,20 +308,20 @@ char *policy_format_yaml(const struct hermetic_policy *p, const char *header_com
     textbuf_append(&out, "]\n");
 
     textbuf_printf(&out, "subprocess:\n  block: %s\n", yaml_bool(p->subprocess.block));
-    format_list(&out, "allow_exec", &p->subprocess.allow_exec);
+    format_list(&out, "allow_exec", &p->subprocess.allow_exec, true);
 
     textbuf_printf(&out, "filesystem:\n  readonly: %s\n", yaml_bool(p->filesystem.readonly));
     format_optional_path(&out, "  root: ", p->filesystem.root);
-    format_list(&out, "allow_read", &p->filesystem.allow_read);
-    format_list(&out, "allow_write", &p->filesystem.allow_write);
+    format_list(&out, "allow_read", &p->filesystem.allow_read, true);
+    format_list(&out, "allow_write", &p->filesystem.allow_write, true);
 
     textbuf_printf(&out, "native:\n  block: %s\n", yaml_bool(p->native.block));
-    format_list(&out, "allow", &p->native.allow);
+    format_list(&out, "allow", &p->native.allow, false);
     textbuf_printf(&out, "environment:\n  scrub: %s\n", yaml_bool(p->environment.scrub));
-    format_list(&out, "allow", &p->environment.allow);
+    format_list(&out, "allow", &p->environment.allow, false);
     textbuf_printf(&out, "code_exec:\n  block: %s\n", yaml_bool(p->code_exec.block));
     textbuf_append(&out, "imports:\n");
-    format_list(&out, "deny", &p->imports.deny);
+    format_list(&out, "deny", &p->imports.deny, false);
     textbuf_printf(&out, "interpreter:\n  block_mutation: %s\n", yaml_bool(p->interpreter.block_mutation));
     textbuf_printf(&out, "seal: %s\nkernel: %s\non_violation: %s\ntrace: %s\n", yaml_bool(p->seal),
                    kernel_modes[p->kernel], p->on_violation == ON_VIOLATION_EXIT ? "exit" : "raise",

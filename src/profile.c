@@ -22,6 +22,8 @@ struct reader {
     yaml_event_t event;
     bool have_event;
     const char *file;
+    const char *text;      /* the profile text, for reader error positions */
+    size_t length;
     struct profile_doc *doc;
     struct hermetic_error *err;
     bool has_version;
@@ -50,17 +52,38 @@ static void drop_event(struct reader *r)
     }
 }
 
+/* The position of a reader error (a control character, invalid UTF-8),
+ * which libyaml reports as a byte offset only, leaving problem_mark zero.
+ * Columns count characters, as in libyaml's own marks. */
+static yaml_mark_t reader_error_mark(const struct reader *r)
+{
+    yaml_mark_t mark = {0, 0, 0};
+    size_t end = r->parser.problem_offset < r->length ? r->parser.problem_offset : r->length;
+
+    for (size_t i = 0; i < end; i++) {
+        if (r->text[i] == '\n') {
+            mark.line++;
+            mark.column = 0;
+        } else if (((unsigned char)r->text[i] & 0xc0) != 0x80) {
+            mark.column++;
+        }
+    }
+    mark.index = end;
+    return mark;
+}
+
 /* Read the next event into r->event. */
 static int next_event(struct reader *r)
 {
     drop_event(r);
     if (!yaml_parser_parse(&r->parser, &r->event)) {
         const char *context = r->parser.context ? r->parser.context : NULL;
+        yaml_mark_t mark = r->parser.error == YAML_READER_ERROR ? reader_error_mark(r) : r->parser.problem_mark;
 
         if (context != NULL)
-            return fail_at(r, r->parser.problem_mark, "invalid YAML: %s (%s)",
+            return fail_at(r, mark, "invalid YAML: %s (%s)",
                            r->parser.problem ? r->parser.problem : "syntax error", context);
-        return fail_at(r, r->parser.problem_mark, "invalid YAML: %s",
+        return fail_at(r, mark, "invalid YAML: %s",
                        r->parser.problem ? r->parser.problem : "syntax error");
     }
     r->have_event = true;
@@ -311,9 +334,16 @@ static int read_subprocess_block(struct reader *r, const char *key)
 
 static int add_exec(struct reader *r, const char *key, const char *value, yaml_mark_t mark)
 {
-    char *real;
+    struct hermetic_error inner;
+    char *expanded = pathrule_expand(value, &inner), *real;
+    bool is_path;
 
-    if (strchr(value, '/') == NULL)
+    /* Decide on the expanded value, so that $GIT=/usr/bin/git is a path. */
+    if (expanded == NULL)
+        return fail_at(r, mark, "%s: %s", key, inner.message);
+    is_path = strchr(expanded, '/') != NULL;
+    free(expanded);
+    if (!is_path)
         return fail_at(r, mark, "%s: \"%s\" is not a path (give the program's full path, e.g. /usr/bin/%s)",
                        key, value, value);
     real = profile_path(r, key, value, mark, PATH_MUST_EXIST);
@@ -629,7 +659,7 @@ static int read_stream(struct reader *r)
 int profile_parse(const char *text, size_t length, const char *file, struct profile_doc *doc,
                   struct hermetic_error *err)
 {
-    struct reader r = {.file = file, .doc = doc, .err = err};
+    struct reader r = {.file = file, .text = text, .length = length, .doc = doc, .err = err};
     int rc;
 
     memset(doc, 0, sizeof(*doc));
@@ -854,9 +884,22 @@ int profile_load(const struct profile_search *search, const char *name, struct h
     return load_recursive(search, name, NULL, &chain, into, err);
 }
 
+/* By name, and NAME.yaml before NAME.yml, the order profile_find tries. */
 static int compare_entries(const void *a, const void *b)
 {
-    return strcmp(((const struct profile_entry *)a)->name, ((const struct profile_entry *)b)->name);
+    const struct profile_entry *x = a, *y = b;
+    int by_name = strcmp(x->name, y->name);
+
+    return by_name != 0 ? by_name : strcmp(x->file, y->file);
+}
+
+/* Mark NAME.yml shadowed when the same directory has NAME.yaml, which
+ * profile_find takes first. `list` holds one directory's entries, sorted. */
+static void shadow_yml_twins(struct profile_entry *list, size_t count)
+{
+    for (size_t i = 1; i < count; i++)
+        if (strcmp(list[i].name, list[i - 1].name) == 0)
+            list[i].shadowed = true;
 }
 
 static void describe_entry(struct profile_entry *entry)
@@ -905,6 +948,7 @@ size_t profile_list(const struct profile_search *search, struct profile_entry **
         }
         closedir(dir);
         qsort(list + first, count - first, sizeof(*list), compare_entries);
+        shadow_yml_twins(list + first, count - first);
     }
     *entries = list;
     return count;

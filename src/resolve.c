@@ -431,11 +431,10 @@ static int parse_shebang(const char *path, struct shebang *out, struct hermetic_
     out->via_env = true;
     if (strncmp(arg, "-S", 2) == 0 && (arg[2] == ' ' || arg[2] == '\t' || arg[2] == '\0')) {
         struct strlist words = {0};
+        struct hermetic_error inner;
 
-        if (resolve_split_args(arg + 2, &words, err) != 0) {
-            err->status = HERMETIC_EXIT_NOT_PYTHON;
-            return -1;
-        }
+        if (resolve_split_args(arg + 2, &words, &inner) != 0)
+            return error_set(err, HERMETIC_EXIT_NOT_PYTHON, "%s: invalid #! line: %s", path, inner.message);
         if (words.len == 0) {
             strlist_free(&words);
             return error_set(err, HERMETIC_EXIT_NOT_PYTHON, "%s: #!/usr/bin/env -S names no program", path);
@@ -620,6 +619,13 @@ int resolve_command(int argc, char *const *argv, const struct resolve_env *env,
     if (command[0] == '\0')
         return error_set(err, HERMETIC_EXIT_NOT_FOUND, "empty command name");
     if (resolve_is_python_name(command)) {
+        struct stat st;
+
+        /* A missing interpreter path is a command not found, as for files. */
+        if (strchr(command, '/') != NULL && stat(command, &st) != 0)
+            return error_set_errno(err, errno == ENOENT || errno == ENOTDIR ? HERMETIC_EXIT_NOT_FOUND
+                                                                            : HERMETIC_EXIT_NOT_PYTHON,
+                                   errno, "%s", command);
         if (strchr(command, '/') != NULL)
             rc = choose_path_interpreter(command, command, env, out, err);
         else
