@@ -65,11 +65,16 @@ def probe_dir(tmp_path):
     return tmp_path
 
 
-def run_both(args, **kwargs):
-    """Run /usr/bin/python3 ARGS directly and under hermetic, and return both results."""
+def run_both(args, policy=(), **kwargs):
+    """Run /usr/bin/python3 ARGS directly and under hermetic with `policy`, and return both results."""
     direct = run([PYTHON, *args], **kwargs)
-    hosted = hermetic("--", PYTHON, *args, **kwargs)
+    hosted = hermetic(*policy, "--", PYTHON, *args, **kwargs)
     return direct, hosted
+
+
+# Policies to run the parity cases under: none, and the network guard, which
+# installs its patches before site runs.
+POLICIES = {"no_policy": [], "no_network": ["--no-network", "--allow-localhost"]}
 
 
 def probe_output(result):
@@ -93,10 +98,11 @@ PARITY_CASES = {
 }
 
 
+@pytest.mark.parametrize("policy", sorted(POLICIES))
 @pytest.mark.parametrize("case", sorted(PARITY_CASES))
-def test_start_up_state_matches_python(case, probe_dir):
+def test_start_up_state_matches_python(case, policy, probe_dir):
     args = [arg.replace("{dir}", str(probe_dir)) for arg in PARITY_CASES[case]]
-    direct, hosted = run_both(args, cwd=probe_dir)
+    direct, hosted = run_both(args, POLICIES[policy], cwd=probe_dir)
 
     expected = probe_output(direct)
     actual = probe_output(hosted)
@@ -107,7 +113,7 @@ def test_start_up_state_matches_python(case, probe_dir):
 
 @pytest.mark.parametrize("options", [[], ["-E"], ["-I"]], ids=["environment", "ignore_environment", "isolated"])
 def test_python_variables_match_python(options, probe_dir, tmp_path_factory):
-    """PYTHONPATH and PYTHONWARNINGS count, or not under -E and -I, as in python3."""
+    """PYTHONPATH, PYTHONWARNINGS and PYTHONUTF8 take effect, or not under -E and -I, as in python3."""
     extra_path = tmp_path_factory.mktemp("pythonpath")
     env = clean_env(PYTHONPATH=str(extra_path), PYTHONWARNINGS="ignore::DeprecationWarning", PYTHONUTF8="1")
     direct, hosted = run_both([*options, "-c", PROBE], cwd=probe_dir, env=env)
@@ -151,9 +157,10 @@ EXIT_CASES = {
 }
 
 
+@pytest.mark.parametrize("policy", sorted(POLICIES))
 @pytest.mark.parametrize("case", sorted(EXIT_CASES))
-def test_exit_status_matches_python(case):
-    direct, hosted = run_both(["-c", EXIT_CASES[case]])
+def test_exit_status_matches_python(case, policy):
+    direct, hosted = run_both(["-c", EXIT_CASES[case]], POLICIES[policy])
 
     assert hosted.returncode == direct.returncode, hosted.stderr
     assert hosted.stdout == direct.stdout
@@ -179,7 +186,7 @@ def interrupt_during_sleep(args):
         stderr=subprocess.PIPE,
         text=True,
         env=clean_env(),
-        # Python children ignore SIGINT if the parent did; restore the default.
+        # A child inherits an ignored SIGINT, so restore the default handling.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
@@ -194,9 +201,10 @@ def interrupt_during_sleep(args):
     return process.returncode, stderr
 
 
-def test_sigint_during_sleep_matches_python():
+@pytest.mark.parametrize("policy", sorted(POLICIES))
+def test_sigint_during_sleep_matches_python(policy):
     direct_status, direct_stderr = interrupt_during_sleep([PYTHON])
-    hosted_status, hosted_stderr = interrupt_during_sleep([HERMETIC, "--", PYTHON])
+    hosted_status, hosted_stderr = interrupt_during_sleep([HERMETIC, *POLICIES[policy], "--", PYTHON])
 
     assert direct_status == -signal.SIGINT
     assert hosted_status == direct_status, hosted_stderr
