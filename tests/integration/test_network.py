@@ -147,6 +147,31 @@ def test_udp_sendto_allowed_with_localhost(udp_listener, net_env):
     assert udp_listener.data() == b"datagram"
 
 
+def test_udp_sendto_with_flags_blocked(udp_listener, net_env):
+    code = f"""
+        import socket
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.sendto(b"datagram", 0, ("127.0.0.1", {udp_listener.port}))
+    """
+    result = program(code, "--no-network", env=net_env)
+
+    assert_blocked(result, f"hermetic: blocked action: network disabled: sendto(127.0.0.1:{udp_listener.port})")
+    assert udp_listener.data() == b""
+
+
+def test_udp_connect_blocked(udp_listener, net_env):
+    code = f"""
+        import socket
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.connect(("127.0.0.1", {udp_listener.port}))
+        s.send(b"datagram")
+    """
+    result = program(code, "--no-network", env=net_env)
+
+    assert_blocked(result, connect_line(f"127.0.0.1:{udp_listener.port}"))
+    assert udp_listener.data() == b""
+
+
 def test_udp_sendmsg_with_address_blocked(udp_listener, net_env):
     code = f"""
         import socket
@@ -652,39 +677,96 @@ def test_allow_domain_name_with_port(http_listener, net_env):
     assert result.stdout == "ok\n"
 
 
+def test_allow_domain_name_port_blocks_other_port(tcp_listener, http_listener, net_env):
+    code = f"""
+        import socket
+        s = socket.create_connection(("localhost", {http_listener.port}))
+        s.sendall(b"payload")
+    """
+    result = program(code, "--no-network", "--allow-domain", f"localhost:{tcp_listener.port}", env=net_env)
+
+    assert_blocked(result, connect_line(f"127.0.0.1:{http_listener.port}"))
+    assert_nothing_arrived(http_listener)
+
+
+def test_allowed_name_address_needs_lookup_first(tcp_listener, net_env):
+    """Only addresses that an allowed name resolved to in this process are allowed."""
+    code = f"""
+        import hermetic, socket
+        try:
+            socket.create_connection(("127.0.0.1", {tcp_listener.port}))
+        except hermetic.PolicyViolation:
+            print("blocked before lookup")
+        print(socket.gethostbyname("localhost"))
+        s = socket.create_connection(("127.0.0.1", {tcp_listener.port}))
+        s.sendall(b"payload")
+        s.close()
+    """
+    result = program(code, "--no-network", "--allow-domain", "localhost", env=net_env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "blocked before lookup\n127.0.0.1\n"
+    assert tcp_listener.connections == 1
+    assert tcp_listener.data() == b"payload"
+
+
+@pytest.mark.parametrize(
+    "connect",
+    [
+        'socket.create_connection(("LocalHost", PORT))',
+        's = socket.socket(); s.connect(("localhost", PORT))',
+        'asyncio.run(asyncio.open_connection("localhost", PORT))',
+    ],
+    ids=["mixed_case", "connect_name", "asyncio"],
+)
+def test_allowed_name_reaches_listener(connect, tcp_listener, net_env):
+    code = "import asyncio, socket\n" + connect.replace("PORT", str(tcp_listener.port))
+    result = program(code, "--no-network", "--allow-domain", "localhost", env=net_env)
+
+    assert result.returncode == 0, result.stderr
+    assert tcp_listener.connections == 1
+
+
 # ----- Cloud metadata -----
 
 # The socket is closed before connect, so if the guard let the call through,
 # connect(2) would fail with EBADF and no packet could leave the machine.
 METADATA_PROBE = """
     import errno, hermetic, socket
-    s = socket.socket()
+    s = socket.socket(socket.{family})
     s.settimeout(1)
     s.close()
     try:
-        s.connect(("169.254.169.254", 9))
+        s.connect(({host!r}, 9))
     except hermetic.PolicyViolation as e:
         print("blocked", e.target)
     except OSError as e:
         print("reached connect", errno.errorcode.get(e.errno))
 """
 
+METADATA_FORMS = {"v4": ("AF_INET", "169.254.169.254"), "v4_mapped": ("AF_INET6", "::ffff:169.254.169.254")}
 
-def test_closed_socket_probe_reaches_connect(net_env):
+
+@pytest.mark.parametrize("form", sorted(METADATA_FORMS))
+def test_closed_socket_probe_reaches_connect(form, net_env):
     """Without a policy the probe gets EBADF from connect(2): it never sends a packet."""
-    result = hermetic("--", PYTHON, "-c", textwrap.dedent(METADATA_PROBE), env=net_env)
+    family, host = METADATA_FORMS[form]
+    code = textwrap.dedent(METADATA_PROBE.format(family=family, host=host))
+    result = hermetic("--", PYTHON, "-c", code, env=net_env)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == "reached connect EBADF\n"
 
 
+@pytest.mark.parametrize("form", sorted(METADATA_FORMS))
 @pytest.mark.parametrize(
     "options",
     [["--no-network"], ["--no-network", "--allow-domain", "169.254.0.0/16"], ["--no-network", "--allow-localhost"]],
     ids=["strict", "link_local_cidr", "localhost"],
 )
-def test_metadata_address_blocked(options, net_env):
-    result = program(METADATA_PROBE, *options, env=net_env)
+def test_metadata_address_blocked(options, form, net_env):
+    family, host = METADATA_FORMS[form]
+    result = program(METADATA_PROBE.format(family=family, host=host), *options, env=net_env)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == "blocked 169.254.169.254\n"
@@ -848,8 +930,9 @@ def test_unix_bind_needs_unix_socket(net_env):
         ("AF_INET6", "SOCK_RAW", "IPPROTO_ICMPV6", "socket(AF_INET6, SOCK_RAW)"),
         ("AF_PACKET", "SOCK_RAW", "0", "socket(AF_PACKET)"),
         ("AF_PACKET", "SOCK_DGRAM", "0", "socket(AF_PACKET)"),
+        ("AF_INET", "SOCK_RAW | socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC", "IPPROTO_ICMP", "socket(AF_INET, SOCK_RAW)"),
     ],
-    ids=["raw_v4", "raw_v6", "packet_raw", "packet_dgram"],
+    ids=["raw_v4", "raw_v6", "packet_raw", "packet_dgram", "raw_v4_with_flags"],
 )
 def test_raw_socket_blocked(family, kind, protocol, shown, net_env):
     """These sockets open as root without hermetic, so only the guard stops them."""
