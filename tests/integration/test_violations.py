@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from conftest import EXIT_BLOCKED, EXIT_USAGE, PYTHON, blocked_lines, hermetic
+from conftest import EXIT_BLOCKED, EXIT_USAGE, PYTHON, blocked_lines, clean_env, hermetic
 
 
 def program(code, *options, **kwargs):
@@ -150,6 +150,44 @@ def test_eleven_violations_report_one_more():
     assert len(blocked_lines(result.stderr)) == 10
 
 
+def caught_connects(ports):
+    """Code that connects to each port on 127.0.0.1 and ignores the errors."""
+    return f"""
+        import socket
+        for port in {list(ports)}:
+            try:
+                socket.socket().connect(("127.0.0.1", port))
+            except Exception:
+                pass
+        print("done")
+    """
+
+
+def test_trace_prints_every_violation_without_summary():
+    ports = range(20001, 20013)
+    result = program(caught_connects(ports), "--no-network", "--trace")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [line_for(port) for port in ports]
+
+
+@pytest.mark.parametrize(
+    "python_options, variables",
+    [(["-X", "dev"], {}), ([], {"PYTHONMALLOC": "debug"}), (["-X", "dev"], {"PYTHONMALLOC": "malloc_debug"})],
+    ids=["dev_mode", "pymalloc_debug", "malloc_debug"],
+)
+def test_report_survives_debug_allocators(python_options, variables):
+    """The report is built at exit, after Python's allocator checks are in force."""
+    ports = range(20001, 20013)
+    code = textwrap.dedent(caught_connects(ports))
+    result = hermetic("--no-network", "--", PYTHON, *python_options, "-W", "ignore", "-c", code, env=clean_env(**variables))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "done\n"
+    assert blocked_lines(result.stderr) == [line_for(port) for port in list(ports)[:10]]
+    assert result.stderr.splitlines()[-1] == "hermetic: 2 more blocked actions"
+
+
 def test_uncaught_violation_after_caught_ones(tcp_listener):
     code = f"""
         import socket
@@ -227,6 +265,23 @@ def test_on_violation_exit_ignores_except(spelling, tcp_listener, tmp_path):
     assert not marker.exists()
     assert not (tmp_path / "atexit-ran").exists()
     assert tcp_listener.connections == 0
+
+
+def test_on_violation_exit_with_trace_and_log(tcp_listener, tmp_path):
+    log = tmp_path / "audit.jsonl"
+    code = f"""
+        try:
+            {connect_code(tcp_listener.port)}
+        except Exception:
+            pass
+    """
+    result = program(code, "--no-network", "--on-violation=exit", "--trace", "--log-json", log)
+    records = read_records(log)
+
+    assert result.returncode == EXIT_BLOCKED
+    assert result.stderr == line_for(tcp_listener.port) + "\n"
+    assert len(records) == 1
+    assert records[0]["message"] == f"network disabled: connect(127.0.0.1:{tcp_listener.port})"
 
 
 def test_on_violation_raise_is_default(tcp_listener, tmp_path):
