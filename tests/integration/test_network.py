@@ -527,6 +527,16 @@ def test_lookup_of_non_utf8_bytes_name_raises_violation(net_env):
     assert result.stderr.decode("utf-8").startswith("hermetic: blocked action: network disabled: DNS(")
 
 
+def test_lookup_of_unicode_name_shows_idna(net_env):
+    code = """
+        import socket
+        socket.getaddrinfo("b\\u00fccher.invalid", 80)
+    """
+    result = program(code, "--no-network", env=net_env)
+
+    assert_blocked(result, "hermetic: blocked action: network disabled: DNS(xn--bcher-kva.invalid)")
+
+
 def test_connect_to_name_blocked_before_lookup(tcp_listener, net_env):
     code = f"""
         import socket
@@ -816,10 +826,14 @@ def test_asyncio_run_works_without_network(net_env):
 class UnixListener:
     """A stream server on a socket file that records the bytes it receives."""
 
-    def __init__(self):
+    def __init__(self, abstract=False):
         # AF_UNIX paths are limited to 108 bytes, so use a short directory.
         self.directory = tempfile.mkdtemp(prefix="hermetic-")
-        self.path = os.path.join(self.directory, "server.sock")
+        if abstract:
+            # A name in Linux's abstract namespace starts with a NUL byte and has no file.
+            self.path = "\0" + os.path.basename(self.directory)
+        else:
+            self.path = os.path.join(self.directory, "server.sock")
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(self.path)
         self.sock.listen(4)
@@ -857,15 +871,21 @@ class UnixListener:
         self._stop = True
         self._thread.join(timeout=5)
         self.sock.close()
-        os.unlink(self.path)
+        if not self.path.startswith("\0"):
+            os.unlink(self.path)
         os.rmdir(self.directory)
 
 
-@pytest.fixture
-def unix_listener():
-    listener = UnixListener()
+@pytest.fixture(params=["file", "abstract"])
+def unix_listener(request):
+    listener = UnixListener(abstract=request.param == "abstract")
     yield listener
     listener.close()
+
+
+def shown_unix_address(path):
+    """The address as hermetic's messages show it: @name for an abstract socket."""
+    return "@" + path[1:] if path.startswith("\0") else path
 
 
 def unix_client(path):
@@ -881,7 +901,7 @@ def unix_client(path):
 def test_unix_connect_blocked(unix_listener, net_env):
     result = program(unix_client(unix_listener.path), "--no-network", "--allow-localhost", env=net_env)
 
-    assert_blocked(result, connect_line(unix_listener.path))
+    assert_blocked(result, connect_line(shown_unix_address(unix_listener.path)))
     assert unix_listener.data() == b""
     assert unix_listener.connections == 0
 
