@@ -49,6 +49,15 @@ def test_python3_name_runs_python_command_line():
     assert result.stdout == "['-c', 'x'] /usr\n"
 
 
+@pytest.mark.parametrize("name", ["python", "python3", "python3.11", "/usr/bin/python3.11"])
+def test_python_names_run_embedded_version(name):
+    """Without python-is-python3, Debian 12 has no python on PATH, and hermetic uses the embedded interpreter."""
+    result = hermetic("--", name, "-c", "import sys; print(sys.version_info[:2], sys.orig_argv[0], sys.prefix)")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"(3, 11) {name} /usr\n"
+
+
 def test_python3_path_runs_python_command_line():
     result = hermetic("--", PYTHON, "-c", "import sys; print(sys.orig_argv)")
 
