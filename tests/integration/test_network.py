@@ -1048,6 +1048,28 @@ def test_forged_events_never_crash(options, net_env, tmp_path):
         json.loads(line)
 
 
+@pytest.mark.xfail(
+    reason="a forged sys.excepthook event that carries a PolicyViolation makes hermetic print "
+    "'hermetic: blocked action: forged', raise RuntimeError into the program and exit 77, "
+    "although nothing was blocked and the program ended normally",
+    strict=True,
+)
+def test_forged_excepthook_event_keeps_exit_status(net_env):
+    code = """
+        import hermetic, sys
+        try:
+            sys.audit("sys.excepthook", None, None, hermetic.PolicyViolation("forged"), None)
+        except Exception as e:
+            print("raised", type(e).__name__)
+        print("done")
+    """
+    result = program(code, "--no-network", env=net_env)
+
+    assert result.stdout.splitlines()[-1] == "done", result.stderr
+    assert result.returncode == 0, result.stderr
+    assert blocked_lines(result.stderr) == []
+
+
 # ----- Start-up code in a venv -----
 
 
