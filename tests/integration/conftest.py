@@ -77,16 +77,20 @@ def blocked_lines(stderr):
 class Listener:
     """A TCP or UDP listener on loopback that records what reaches it.
 
+    It binds ::1 or 127.0.0.1 by default; `host` picks another loopback
+    address (127.0.0.2) and `port` a fixed port (0 picks a free one).
+
     `connections` counts accepted TCP connections; `received` holds every
     chunk of bytes received (TCP or UDP). A test checks these to prove that
     a blocked action sent nothing, and that an allowed one arrived.
     """
 
-    def __init__(self, family=socket.AF_INET, kind=socket.SOCK_STREAM, reply=b""):
-        host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
+    def __init__(self, family=socket.AF_INET, kind=socket.SOCK_STREAM, reply=b"", host=None, port=0):
+        if host is None:
+            host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
         self.sock = socket.socket(family, kind)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, 0))
+        self.sock.bind((host, port))
         self.host = host
         self.port = self.sock.getsockname()[1]
         self.kind = kind
