@@ -12,7 +12,7 @@ import subprocess
 import textwrap
 from pathlib import Path
 
-from conftest import HERMETIC, clean_env
+from conftest import HERMETIC, blocked_lines, clean_env
 
 OUTCOME_PREFIX = "OUTCOME "
 
@@ -106,3 +106,15 @@ def outcome_of(result):
 def describe(result):
     """Return the exit status and output of `result`, for assert messages."""
     return f"exit status {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+
+
+# Debian's _sandboxing_egress_ca.pth on this kind of machine reads a CA file
+# at start-up and may append it to certifi's bundle; under a read root or
+# --fs-readonly that access is blocked, caught by the .pth itself, and
+# reported when the program ends. Those lines say nothing about the program.
+START_UP_NOISE = ("sandboxing-egress-ca", "cacert.pem")
+
+
+def relevant_blocked_lines(stderr):
+    """Return the 'hermetic: blocked action:' lines, without start-up noise."""
+    return [line for line in blocked_lines(stderr) if not any(noise in line for noise in START_UP_NOISE)]
