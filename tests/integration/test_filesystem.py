@@ -950,3 +950,33 @@ def test_empty_read_root_is_usage_error(tmp_path):
     assert "ran" not in result.stdout
     assert result.stderr.startswith("hermetic: "), describe(result)
 
+
+
+# ----- device files -----
+
+DEV_NULL_REASON = (
+    "--fs-readonly blocks open('/dev/null', 'w') with 'filesystem readonly: open(/dev/null, write)', "
+    "although writing to /dev/null changes no file"
+)
+
+
+@pytest.mark.xfail(reason=DEV_NULL_REASON, strict=True)
+def test_dev_null_writable_under_readonly(tmp_path):
+    program = write_program(tmp_path, "open(os.devnull, 'w').write('discarded')", setup="import os")
+
+    result = run_program(program, "--fs-readonly")
+
+    assert outcome_of(result)["raised"] is None, describe(result)
+
+
+@pytest.mark.xfail(reason=DEV_NULL_REASON + "; subprocess.DEVNULL opens it with O_RDWR", strict=True)
+def test_subprocess_devnull_under_readonly(tmp_path):
+    program = write_program(
+        tmp_path,
+        "import subprocess\nprint('exit', subprocess.run(['true'], stdout=subprocess.DEVNULL).returncode)",
+    )
+
+    result = run_program(program, "--fs-readonly")
+
+    assert outcome_of(result)["raised"] is None, describe(result)
+    assert "exit 0" in result.stdout, describe(result)
