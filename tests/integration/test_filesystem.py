@@ -122,6 +122,7 @@ WRITE_TECHNIQUES = {
     "os_open_creat": ("os.open(NEW, os.O_RDONLY | os.O_CREAT, 0o644)", "open"),
     "os_open_trunc": ("os.open(EXISTING, os.O_RDONLY | os.O_TRUNC)", "open"),
     "os_open_append": ("os.write(os.open(EXISTING, os.O_WRONLY | os.O_APPEND), b'more')", "open"),
+    "os_open_keywords": ("os.write(os.open(path=NEW, flags=os.O_WRONLY | os.O_CREAT, mode=0o644), b'new')", "open"),
     "io_fileio": ("import io\nio.FileIO(NEW, 'w').write(b'new')", "open"),
     "private_io_open": ("import _io\n_io.open(NEW, 'w').write('new')", "open"),
     "posix_mkdir": ("import posix\nposix.mkdir(NEW)", "mkdir"),
@@ -757,6 +758,8 @@ READ_TECHNIQUES = {
     "proc_self_root": "print(open('/proc/self/root' + SECRET_FILE).read())",
     "listdir": "print(os.listdir(OUTSIDE))",
     "scandir": "print([entry.name for entry in os.scandir(OUTSIDE)])",
+    "relative_after_chdir": "os.chdir(OUTSIDE)\nprint(open('secret.txt').read())",
+    "listdir_of_cwd_after_chdir": "os.chdir(OUTSIDE)\nprint(os.listdir())",
 }
 
 

@@ -424,6 +424,31 @@ def test_allow_exec_copy_of_program_blocked(tmp_path):
     assert outcome["violation"], outcome
 
 
+def test_allow_exec_resolves_name_on_child_path(tmp_path):
+    """A bare name is looked up on the PATH the child gets, not hermetic's own."""
+    marker = tmp_path / "marker"
+    decoy_dir = tmp_path / "decoy"
+    decoy_dir.mkdir()
+    shutil.copy2(TOUCH, decoy_dir / "touch")
+    setup = SETUP.format(marker=str(marker), touch=TOUCH)
+    program = write_program(
+        tmp_path,
+        f"import subprocess\nsubprocess.run(['touch', MARKER], env={{'PATH': {str(decoy_dir)!r}}})",
+        setup=setup,
+    )
+
+    unguarded = run_program(program)
+    assert marker.exists(), describe(unguarded)
+    marker.unlink()
+
+    result = run_program(program, "--no-subprocess", "--allow-exec", TOUCH)
+
+    outcome = outcome_of(result)
+    assert not marker.exists(), describe(result)
+    assert outcome["violation"], outcome
+    assert outcome["message"] == f"subprocess disabled: exec({decoy_dir / 'touch'})", outcome
+
+
 def test_threads_keep_working(tmp_path):
     program = write_program(
         tmp_path,
