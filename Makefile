@@ -56,7 +56,7 @@ DECISION_SRC = src/alloc.c src/error.c src/log.c src/strlist.c src/textbuf.c src
 # Adapters: embed CPython and turn audit events into decisions.
 ADAPTER_SRC  = src/host.c src/hook.c src/module.c src/api.c src/patches.c src/paths.c \
                src/guards/network.c src/guards/subprocess.c src/guards/filesystem.c \
-               src/guards/native.c
+               src/guards/native.c src/sqlite_guard.c
 MAIN_SRC     = src/main.c
 
 DECISION_OBJ = $(DECISION_SRC:%.c=$(BUILD)/%.o)

@@ -24,6 +24,9 @@ struct fspolicy_view {
     /* Other directories that stay readable under a read root (the
      * program's script and its directory), as real paths. */
     const struct strlist *readable;
+    /* Device files that hold no data (/dev/null, /dev/zero, ..., the
+     * terminal): always readable and writable. */
+    const struct strlist *devices;
 };
 
 /*
@@ -48,6 +51,13 @@ bool fspolicy_allows(const struct fspolicy_view *view, const char *path, const c
 /* True for an open() mode or flags that can change the file: a mode with
  * w, a, x or +, or flags with O_WRONLY, O_RDWR, O_CREAT, O_TRUNC or O_APPEND. */
 bool fspolicy_is_write_open(const char *mode, int flags);
+
+/*
+ * What an SQLite database name opens: 1 for an in-memory database (":memory:",
+ * "", a file: URI with mode=memory), else 0 with the file's path in `path`
+ * and *read_only set for a file: URI with mode=ro or immutable=1.
+ */
+int fspolicy_sqlite_target(const char *name, char *path, size_t size, bool *read_only);
 
 /* Lexically normalise an absolute path in place: "//", "/./" and "/x/.."
  * removed. */

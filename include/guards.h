@@ -40,7 +40,6 @@ guard_fn guard_filesystem_setxattr;
 guard_fn guard_filesystem_removexattr;
 guard_fn guard_filesystem_getxattr;
 guard_fn guard_filesystem_sqlite_connect;
-guard_fn guard_filesystem_sqlite_handle;
 guard_fn guard_filesystem_mmap;
 
 /* Decide an access to the path in `path_object` (str, bytes, os.PathLike

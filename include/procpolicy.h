@@ -19,6 +19,14 @@ char *procpolicy_find_program(const char *program, const char *path_env);
  * _posixsubprocess.fork_exec would run. */
 char *procpolicy_first_executable(const char *const *candidates, size_t count);
 
+/* The --allow-exec value that allows Python children: sys.executable is
+ * hermetic-python, a link to hermetic, and its children start under the
+ * policy of their parent. */
+#define PROCPOLICY_PYTHON_CHILDREN "hermetic-python"
+
+/* The real path of the running hermetic (allocated), or NULL. */
+char *procpolicy_self(void);
+
 /* True if --allow-exec allows the program at `real_path`. */
 bool procpolicy_allows_exec(const struct hermetic_policy *policy, const char *real_path);
 

@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "cli.h"
 #include "pathrule.h"
+#include "procpolicy.h"
 #include "textbuf.h"
 
 enum cli_arg {
@@ -93,7 +95,9 @@ static char *find_program(const char *name)
     for (dir = strtok_r(copy, ":", &save); dir != NULL && found == NULL; dir = strtok_r(NULL, ":", &save)) {
         char *candidate = xasprintf("%s/%s", dir[0] ? dir : ".", name);
 
-        if (access(candidate, X_OK) == 0)
+        struct stat st;
+
+        if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) && access(candidate, X_OK) == 0)
             found = candidate;
         else
             free(candidate);
@@ -105,9 +109,19 @@ static char *find_program(const char *name)
 static int apply_allow_exec(struct hermetic_options *o, const char *option, const char *value,
                             struct hermetic_error *err)
 {
-    char *program = find_program(value), *real;
+    char *program, *real;
     struct hermetic_error inner;
 
+    if (strcmp(value, PROCPOLICY_PYTHON_CHILDREN) == 0) {
+        real = procpolicy_self();
+        if (real == NULL)
+            return error_set(err, HERMETIC_EXIT_INTERNAL, "--%s: cannot find hermetic's own executable", option);
+        strlist_add_unique(&o->policy.subprocess.allow_exec, real);
+        free(real);
+        o->policy_given = true;
+        return 0;
+    }
+    program = find_program(value);
     if (program == NULL)
         return error_set(err, HERMETIC_EXIT_USAGE, "--%s: program \"%s\" not found on PATH "
                          "(give its path, e.g. /usr/bin/%s)", option, value, value);
@@ -260,9 +274,10 @@ static int apply_kernel(struct hermetic_options *o, const char *option, const ch
     else
         return error_set(err, HERMETIC_EXIT_USAGE,
                          "--%s=%s: invalid mode (expected off, auto or required)", option, value);
+    /* Not a policy of its own: it backs the others with the kernel, so a
+     * bare hermetic-python --kernel still applies the default profile. */
     if (mode > o->policy.kernel)
         o->policy.kernel = mode;
-    o->policy_given = true;
     return 0;
 }
 
@@ -383,7 +398,8 @@ static const struct cli_option OPTIONS[] = {
     {"no-subprocess", ARG_NONE, NULL, apply_no_subprocess,
      "Block creating processes: subprocess, os.system, exec, spawn, fork, multiprocessing."},
     {"allow-exec", ARG_REQUIRED, "PROGRAM", apply_allow_exec,
-     "With --no-subprocess, allow running PROGRAM (matched by real path). Repeatable."},
+     "With --no-subprocess, allow running PROGRAM (matched by real path); hermetic-python allows "
+     "Python children, which run under the same policy. Repeatable."},
     {NULL, ARG_NONE, NULL, NULL, "Filesystem"},
     {"fs-readonly", ARG_OPTIONAL, "ROOT", apply_fs_readonly,
      "Block every filesystem write; with =ROOT, also block reads outside ROOT."},
@@ -489,16 +505,27 @@ static int parse_option(int argc, char **argv, int *index, struct hermetic_optio
     if (opt->arg == ARG_NONE && value != NULL)
         return error_set(err, HERMETIC_EXIT_USAGE, "--%s takes no value (got \"%s\")", opt->name, value);
     if (opt->arg == ARG_REQUIRED && value == NULL) {
-        if (*index + 1 >= argc || strcmp(argv[*index + 1], "--") == 0)
-            return error_set(err, HERMETIC_EXIT_USAGE, "--%s needs a value: --%s %s", opt->name,
-                             opt->name, opt->metavar);
+        /* A value that starts with "-" is taken only as --option=VALUE, so
+         * that a forgotten value does not swallow the next option. */
+        if (*index + 1 >= argc || argv[*index + 1][0] == '-')
+            return error_set(err, HERMETIC_EXIT_USAGE, "--%s needs a value: --%s %s (or --%s=%s)", opt->name,
+                             opt->name, opt->metavar, opt->name, opt->metavar);
         value = argv[++*index];
     }
     /* --fs-readonly ROOT, as the earlier tool accepted: a following word
      * that is not an option and not the -- separator is the root. */
     if (opt->apply == apply_fs_readonly && value == NULL && !python && *index + 1 < argc &&
-        argv[*index + 1][0] != '-')
-        value = argv[++*index];
+        argv[*index + 1][0] != '-') {
+        int rc = opt->apply(o, opt->name, argv[++*index], err);
+
+        if (rc != 0 && access(argv[*index], F_OK) != 0) {
+            size_t used = strlen(err->message);
+
+            snprintf(err->message + used, sizeof(err->message) - used,
+                     " (if \"%s\" is the command, put -- before it)", argv[*index]);
+        }
+        return rc;
+    }
     return opt->apply(o, opt->name, value, err);
 }
 

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -141,7 +142,7 @@ static bool read_allowed(const struct fspolicy_view *view, const char *real)
 
     return pathrule_within(real, p->filesystem.root) || within_any(real, &p->filesystem.allow_read) ||
            within_any(real, &p->filesystem.allow_write) || within_any(real, view->trusted) ||
-           within_any(real, view->readable);
+           within_any(real, view->readable) || within_any(real, view->devices);
 }
 
 bool fspolicy_allows(const struct fspolicy_view *view, const char *path, const char *base,
@@ -180,7 +181,7 @@ bool fspolicy_allows(const struct fspolicy_view *view, const char *path, const c
         fspolicy_normalize(real);
     }
     if (access == FS_WRITE)
-        allowed = within_any(real, &p->filesystem.allow_write);
+        allowed = within_any(real, &p->filesystem.allow_write) || within_any(real, view->devices);
     else
         allowed = read_allowed(view, real);
     *resolved = real;
@@ -192,4 +193,32 @@ bool fspolicy_is_write_open(const char *mode, int flags)
     if (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND))
         return true;
     return mode != NULL && strpbrk(mode, "waxWAX+") != NULL;
+}
+
+int fspolicy_sqlite_target(const char *name, char *path, size_t size, bool *read_only)
+{
+    const char *query;
+    size_t length;
+
+    *read_only = false;
+    if (name[0] == '\0' || strcmp(name, ":memory:") == 0)
+        return 1;
+    if (strncmp(name, "file:", 5) != 0) {
+        snprintf(path, size, "%s", name);
+        return 0;
+    }
+    query = strchr(name, '?');
+    length = query ? (size_t)(query - name - 5) : strlen(name) - 5;
+    if (query != NULL && strstr(query, "mode=memory") != NULL)
+        return 1;
+    *read_only = query != NULL && (strstr(query, "mode=ro") != NULL || strstr(query, "immutable=1") != NULL);
+    snprintf(path, size, "%.*s", (int)length, name + 5);
+    if (strncmp(path, "//", 2) == 0) {
+        /* file://host/path: the authority is empty or localhost; keep the path. */
+        const char *slash = strchr(path + 2, '/');
+        memmove(path, slash ? slash : "", strlen(slash ? slash : "") + 1);
+    }
+    if (path[0] == '\0' || strcmp(path, ":memory:") == 0)
+        return 1;
+    return 0;
 }

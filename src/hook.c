@@ -62,7 +62,6 @@ static const struct guard_event {
     {"os.getxattr", GUARD_FILESYSTEM, guard_filesystem_getxattr},
     {"os.listxattr", GUARD_FILESYSTEM, guard_filesystem_getxattr},
     {"sqlite3.connect", GUARD_FILESYSTEM, guard_filesystem_sqlite_connect},
-    {"sqlite3.connect/handle", GUARD_FILESYSTEM, guard_filesystem_sqlite_handle},
     {"mmap.__new__", GUARD_FILESYSTEM, guard_filesystem_mmap},
     {"subprocess.Popen", GUARD_SUBPROCESS, guard_subprocess_popen},
     {"os.system", GUARD_SUBPROCESS, guard_subprocess_system},
@@ -70,7 +69,7 @@ static const struct guard_event {
     {"os.posix_spawn", GUARD_SUBPROCESS, guard_subprocess_exec},
     {"os.fork", GUARD_SUBPROCESS, guard_subprocess_fork},
     {"os.forkpty", GUARD_SUBPROCESS, guard_subprocess_fork},
-    {"import", GUARD_NATIVE, guard_native_import},
+    {"import", GUARD_NATIVE | GUARD_FILESYSTEM, guard_native_import},
     {"ctypes.dlopen", GUARD_NATIVE, guard_native_dlopen},
     {"sqlite3.enable_load_extension", GUARD_NATIVE, guard_native_sqlite_enable},
     {"sqlite3.load_extension", GUARD_NATIVE, guard_native_sqlite_load},
@@ -257,15 +256,6 @@ void hook_activate(void)
     if (runtime.active)
         return;
     paths_collect(&runtime);
-    if (runtime.python_executable != NULL) {
-        /* CPython has just set sys.executable from its configuration; Python
-         * children started through it must run under hermetic-python. */
-        PyObject *path = PyUnicode_DecodeFSDefault(runtime.python_executable);
-
-        if (path == NULL || PySys_SetObject("executable", path) != 0)
-            log_die(HERMETIC_EXIT_INTERNAL, "cannot set sys.executable to %s", runtime.python_executable);
-        Py_DECREF(path);
-    }
     runtime.active = true;
     hook_set_effective(&runtime.effective);
 }
@@ -335,7 +325,7 @@ void hook_allowed(enum guard guard, const char *target, const char *format, ...)
  */
 static int hook_excepthook(struct hermetic_runtime *rt, PyObject *args)
 {
-    PyObject *value, *text;
+    PyObject *value, *text, *encoded;
     const char *message;
 
     if (PyTuple_GET_SIZE(args) < 3)
@@ -344,12 +334,19 @@ static int hook_excepthook(struct hermetic_runtime *rt, PyObject *args)
     if (module_is_violation(value) != 1)
         return 0;
     text = PyObject_Str(value);
-    if (text == NULL) {
+    encoded = text ? PyUnicode_AsEncodedString(text, "utf-8", "surrogateescape") : NULL;
+    Py_XDECREF(text);
+    if (encoded == NULL || !PyBytes_Check(encoded)) {
         PyErr_Clear();
+        Py_XDECREF(encoded);
         return 0;
     }
-    message = PyUnicode_AsUTF8(text);
-    if (message == NULL) {
+    text = encoded;
+    message = PyBytes_AS_STRING(encoded);
+    if (!violations_seen(&rt->violations, message)) {
+        /* Not an action hermetic blocked: a PolicyViolation the program
+         * made itself, or a forged event. It ends the program as any
+         * exception does. */
         PyErr_Clear();
         Py_DECREF(text);
         return 0;
@@ -357,7 +354,7 @@ static int hook_excepthook(struct hermetic_runtime *rt, PyObject *args)
     if (!Py_InspectFlag)
         rt->uncaught_violation = true;
     /* With --trace the line was printed when the action was blocked. */
-    if (rt->effective.trace == TRACE_OFF || !violations_seen(&rt->violations, message))
+    if (rt->effective.trace == TRACE_OFF)
         log_message("blocked action: %s", message);
     violations_mark_printed(&rt->violations, message);
     Py_DECREF(text);

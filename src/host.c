@@ -27,22 +27,16 @@ static void check_status(PyStatus status, PyConfig *config)
             status.func ? ": " : "", status.err_msg ? status.err_msg : "unknown error");
 }
 
-/* Note the program's file (python3 FILE, or a script): it and its
- * directory stay readable under a read root. */
-static void note_program_file(const PyConfig *config, struct hermetic_runtime *rt)
+/* Point sys.executable at hermetic-python, so that Python children started
+ * through it run under the policy. Only now: the site module, which ran
+ * during initialisation, finds a venv from sys.executable's directory. */
+static void set_executable(const char *python)
 {
-    char real[PATH_MAX];
-    char *script = config->run_filename != NULL ? Py_EncodeLocale(config->run_filename, NULL) : NULL;
+    PyObject *path = PyUnicode_DecodeFSDefault(python);
 
-    if (script != NULL && realpath(script, real) != NULL) {
-        char *slash = strrchr(real, '/');
-
-        strlist_add_unique(&rt->fs_readable, real);
-        if (slash != NULL && slash != real)
-            *slash = '\0';
-        strlist_add_unique(&rt->fs_readable, real);
-    }
-    PyMem_Free(script);
+    if (path == NULL || PySys_SetObject("executable", path) != 0)
+        log_die(HERMETIC_EXIT_INTERNAL, "cannot set sys.executable to %s", python);
+    Py_DECREF(path);
 }
 
 static void report_at_exit(void)
@@ -65,8 +59,6 @@ static void initialize(const struct resolved_command *command, char **argv, int 
     config._init_main = 0;
     check_status(PyConfig_SetBytesArgv(&config, argc, argv), &config);
     check_status(PyConfig_SetBytesString(&config, &config.program_name, command->interpreter), &config);
-    check_status(PyConfig_Read(&config), &config);
-    note_program_file(&config, hook_runtime());
     status = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
     check_status(status, NULL);
@@ -78,6 +70,7 @@ static void initialize(const struct resolved_command *command, char **argv, int 
     hook_arm();
     check_status(_Py_InitializeMain(), NULL);
     hook_activate();   /* in case the main phase imported nothing, as with -S and -I together */
+    set_executable(hook_runtime()->python_executable);
 }
 
 /*

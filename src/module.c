@@ -131,8 +131,11 @@ void module_set_violation(enum guard guard, enum violation_kind kind, const char
         PyErr_Format(PyExc_PermissionError, "%s", message);
         return;
     }
-    args = Py_BuildValue("(s)", message);
-    kwargs = Py_BuildValue("{s:s,s:s}", "guard", guard_name(guard), "target", target);
+    /* Paths may hold bytes that are not UTF-8: keep them as surrogates,
+     * as os.fsdecode would. */
+    args = Py_BuildValue("(N)", PyUnicode_DecodeUTF8(message, (Py_ssize_t)strlen(message), "surrogateescape"));
+    kwargs = Py_BuildValue("{s:s,s:N}", "guard", guard_name(guard), "target",
+                           PyUnicode_DecodeUTF8(target, (Py_ssize_t)strlen(target), "surrogateescape"));
     exc = args && kwargs ? PyObject_Call(type, args, kwargs) : NULL;
     Py_XDECREF(args);
     Py_XDECREF(kwargs);

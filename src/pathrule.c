@@ -59,7 +59,7 @@ static int expand_variable(const char **cursor, struct textbuf *out, const char 
         free(def);
     } else {
         return error_set(err, HERMETIC_EXIT_USAGE,
-                         "$%s in \"%s\" is not set (set it, or write ${%s:-DEFAULT})", name, text, name);
+                         "$%s in \"%s\" is not set or empty (set it, or write ${%s:-DEFAULT})", name, text, name);
     }
     *cursor = braced ? close + 1 : name_end;
     return 0;

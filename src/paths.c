@@ -3,6 +3,8 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "paths.h"
 
@@ -63,6 +65,56 @@ static void add_user_site(struct strlist *list)
     add_with_real_path(list, dir);
 }
 
+/* The program's file (python3 FILE, a script, a directory or zip with
+ * __main__.py): sys.argv[0] holds it at this point; -c, -m and stdin show
+ * as "-c", "-m" and "-". It and its directory stay readable. */
+static void add_program_file(struct strlist *list)
+{
+    PyObject *argv = PySys_GetObject("argv"), *bytes;
+    char real[PATH_MAX];
+
+    if (argv == NULL || !PyList_Check(argv) || PyList_GET_SIZE(argv) < 1)
+        return;
+    bytes = sys_path_bytes(PyList_GET_ITEM(argv, 0));
+    if (bytes == NULL)
+        return;
+    if (PyBytes_AS_STRING(bytes)[0] != '-' && PyBytes_AS_STRING(bytes)[0] != '\0' &&
+        realpath(PyBytes_AS_STRING(bytes), real) != NULL) {
+        char *slash = strrchr(real, '/');
+
+        strlist_add_unique(list, real);
+        if (slash != NULL && slash != real)
+            *slash = '\0';
+        strlist_add_unique(list, real);
+    }
+    Py_DECREF(bytes);
+}
+
+/* Devices that hold no data, and the terminal the standard streams are
+ * on: programs open /dev/null (subprocess.DEVNULL, logging) and /dev/tty
+ * for writing as a matter of course. */
+static void add_devices(struct strlist *list)
+{
+    static const char *const devices[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random",
+                                          "/dev/urandom", "/dev/tty"};
+    char link[32], target[PATH_MAX];
+    struct stat st;
+
+    for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+        strlist_add_unique(list, devices[i]);
+    for (int fd = 0; fd <= 2; fd++) {
+        ssize_t n;
+
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        n = readlink(link, target, sizeof(target) - 1);
+        if (n <= 0 || fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode))
+            continue;
+        target[n] = '\0';
+        if (target[0] == '/')
+            strlist_add_unique(list, target);
+    }
+}
+
 /*
  * Called when the guards become active, after CPython computed sys.path
  * and the prefixes and before it imports anything: sys.path then holds the
@@ -100,4 +152,6 @@ void paths_collect(struct hermetic_runtime *rt)
         Py_XDECREF(bytes);
     }
     add_user_site(&rt->fs_trusted);
+    add_program_file(&rt->fs_readable);
+    add_devices(&rt->fs_devices);
 }

@@ -56,3 +56,10 @@ bool procpolicy_allows_exec(const struct hermetic_policy *policy, const char *re
         return true;
     return real_path != NULL && strlist_contains(&policy->subprocess.allow_exec, real_path);
 }
+
+char *procpolicy_self(void)
+{
+    char real[PATH_MAX];
+
+    return realpath("/proc/self/exe", real) ? xstrdup(real) : NULL;
+}

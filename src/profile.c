@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "pathrule.h"
+#include "procpolicy.h"
 #include "profile.h"
 
 /* Event-driven reading with libyaml: the schema is small and fixed, so each
@@ -156,6 +157,8 @@ static int read_bool(struct reader *r, const char *key, bool *out)
             }
         }
     }
+    if (is_null(&r->event))
+        return fail_at(r, r->event.start_mark, "%s: expected true or false, got null", key);
     return fail_at(r, r->event.start_mark, "%s: expected true or false, got \"%s\"", key,
                    scalar_text(&r->event));
 }
@@ -341,11 +344,20 @@ static int add_exec(struct reader *r, const char *key, const char *value, yaml_m
     /* Decide on the expanded value, so that $GIT=/usr/bin/git is a path. */
     if (expanded == NULL)
         return fail_at(r, mark, "%s: %s", key, inner.message);
+    if (strcmp(expanded, PROCPOLICY_PYTHON_CHILDREN) == 0) {
+        free(expanded);
+        real = procpolicy_self();
+        if (real == NULL)
+            return fail_at(r, mark, "%s: cannot find hermetic's own executable", key);
+        strlist_add_unique(&r->doc->policy.subprocess.allow_exec, real);
+        free(real);
+        return 0;
+    }
     is_path = strchr(expanded, '/') != NULL;
     free(expanded);
     if (!is_path)
-        return fail_at(r, mark, "%s: \"%s\" is not a path (give the program's full path, e.g. /usr/bin/%s)",
-                       key, value, value);
+        return fail_at(r, mark, "%s: \"%s\" is not a path (give the program's full path, e.g. /usr/bin/%s, "
+                       "or hermetic-python for Python children)", key, value, value);
     real = profile_path(r, key, value, mark, PATH_MUST_EXIST);
     if (real == NULL)
         return -1;
@@ -383,6 +395,8 @@ static int read_root(struct reader *r, const char *key)
         return 0;
     free(r->doc->policy.filesystem.root);
     r->doc->policy.filesystem.root = profile_path(r, key, value, mark, PATH_MUST_EXIST);
+    /* A read root comes with read-only, as with --fs-readonly=ROOT. */
+    r->doc->policy.filesystem.readonly = true;
     free(value);
     return r->doc->policy.filesystem.root != NULL ? 0 : -1;
 }
@@ -522,7 +536,8 @@ static int read_version(struct reader *r, const char *key)
         return -1;
     if (!is_plain(&r->event) || strcmp(scalar_text(&r->event), "1") != 0)
         return fail_at(r, r->event.start_mark,
-                       "unsupported profile version \"%s\" (this hermetic reads version: 1)",
+                       is_plain(&r->event) ? "unsupported profile version %s (this hermetic reads version: 1)"
+                                           : "version: expected the number 1, got the string \"%s\"",
                        scalar_text(&r->event));
     r->has_version = true;
     return 0;
@@ -639,6 +654,8 @@ static int read_stream(struct reader *r)
         return fail_at(r, start, "empty profile (expected a mapping that starts with version: 1)");
     if (next_event(r) != 0)
         return -1;
+    if (is_null(&r->event))
+        return fail_at(r, r->event.start_mark, "empty profile (expected a mapping that starts with version: 1)");
     if (r->event.type != YAML_MAPPING_START_EVENT)
         return fail_at(r, r->event.start_mark,
                        "a profile is a mapping of keys (version: 1, network: ...), not %s",

@@ -108,7 +108,7 @@ static int dir_fd_base(PyObject *dir_fd, char *buf, size_t size, const char **ba
 
 static struct fspolicy_view view_of(struct hermetic_runtime *rt)
 {
-    struct fspolicy_view view = {&rt->effective, &rt->fs_trusted, &rt->fs_readable};
+    struct fspolicy_view view = {&rt->effective, &rt->fs_trusted, &rt->fs_readable, &rt->fs_devices};
 
     return view;
 }
@@ -311,28 +311,14 @@ int guard_filesystem_sqlite_connect(struct hermetic_runtime *rt, PyObject *args)
     int fd;
     PyObject *path_object;
     int rc;
-    bool read_only = false;
+    bool read_only;
 
     NEED_ARGS(args, 1, "sqlite3.connect");
     if (path_argument(PyTuple_GET_ITEM(args, 0), text, sizeof(text), &fd) != 0)
         return hook_block(GUARD_FILESYSTEM, VIOLATION_PERMISSION, "?",
                           "filesystem readonly: sqlite3.connect(malformed database name)");
-    if (text[0] == '\0' || strcmp(text, ":memory:") == 0)
+    if (fspolicy_sqlite_target(text, path, sizeof(path), &read_only) != 0)
         return 0;
-    snprintf(path, sizeof(path), "%s", text);
-    if (strncmp(text, "file:", 5) == 0) {
-        const char *query = strchr(text, '?');
-        size_t length = query ? (size_t)(query - text - 5) : strlen(text) - 5;
-
-        if (query != NULL && strstr(query, "mode=memory") != NULL)
-            return 0;
-        read_only = query != NULL && (strstr(query, "mode=ro") != NULL || strstr(query, "immutable=1") != NULL);
-        snprintf(path, sizeof(path), "%.*s", (int)length, text + 5);
-        if (strncmp(path, "//", 2) == 0)   /* file://host/path: keep the path */
-            memmove(path, strchr(path + 2, '/') ? strchr(path + 2, '/') : "", strlen(path) + 1);
-        if (path[0] == '\0' || strcmp(path, ":memory:") == 0)
-            return 0;
-    }
     path_object = PyBytes_FromString(path);
     if (path_object == NULL)
         return -1;
@@ -365,71 +351,4 @@ int guard_filesystem_mmap(struct hermetic_runtime *rt, PyObject *args)
     if (access == 0 && (flags < 0 || (flags & O_ACCMODE) == O_RDONLY))
         return 0;
     return guard_filesystem_check(rt, "mmap", PyTuple_GET_ITEM(args, 0), NULL, FS_WRITE, true, ", write");
-}
-
-/* SQLite's authorizer action code for ATTACH (sqlite3.h), which VACUUM INTO
- * also requests for its output file; and its answers. */
-#define SQLITE_ATTACH_ACTION 24
-#define SQLITE_AUTH_OK 0
-#define SQLITE_AUTH_DENY 1
-
-/* authorizer(action, arg1, arg2, database, trigger): deny ATTACH of a file
- * the policy does not allow. SQLite reports "not authorized". */
-static PyObject *sqlite_authorizer(PyObject *unused, PyObject *args)
-{
-    struct hermetic_runtime *rt = hook_runtime();
-    long action;
-    PyObject *file;
-    int rc;
-
-    (void)unused;
-    if (!PyTuple_Check(args) || PyTuple_GET_SIZE(args) < 2 || !PyLong_Check(PyTuple_GET_ITEM(args, 0)))
-        return PyLong_FromLong(SQLITE_AUTH_DENY);
-    action = PyLong_AsLong(PyTuple_GET_ITEM(args, 0));
-    file = PyTuple_GET_ITEM(args, 1);
-    if (action != SQLITE_ATTACH_ACTION || !(rt->guards & GUARD_FILESYSTEM))
-        return PyLong_FromLong(SQLITE_AUTH_OK);
-    if (PyUnicode_Check(file)) {
-        const char *name = PyUnicode_AsUTF8(file);
-
-        if (name == NULL || name[0] == '\0' || strcmp(name, ":memory:") == 0) {
-            PyErr_Clear();
-            return PyLong_FromLong(name == NULL ? SQLITE_AUTH_DENY : SQLITE_AUTH_OK);
-        }
-    }
-    rc = guard_filesystem_check(rt, "sqlite3 ATTACH", file, NULL, FS_WRITE, true, NULL);
-    if (rc == 0)
-        rc = guard_filesystem_check(rt, "sqlite3 ATTACH", file, NULL, FS_READ, true, NULL);
-    if (rc != 0) {
-        PyErr_Clear();   /* recorded and reported; SQLite raises its own error */
-        return PyLong_FromLong(SQLITE_AUTH_DENY);
-    }
-    return PyLong_FromLong(SQLITE_AUTH_OK);
-}
-
-static PyMethodDef sqlite_authorizer_def = {
-    "hermetic_sqlite_authorizer", sqlite_authorizer, METH_VARARGS,
-    "Deny ATTACH and VACUUM INTO of files that hermetic's filesystem policy blocks."};
-
-/* sqlite3.connect/handle (connection,): install the authorizer. A program
- * can replace it with set_authorizer; the kernel layer covers that case. */
-int guard_filesystem_sqlite_handle(struct hermetic_runtime *rt, PyObject *args)
-{
-    PyObject *authorizer, *result;
-
-    (void)rt;
-    if (PyTuple_GET_SIZE(args) < 1)
-        return 0;
-    authorizer = PyCFunction_NewEx(&sqlite_authorizer_def, NULL, NULL);
-    if (authorizer == NULL)
-        return -1;
-    result = PyObject_CallMethod(PyTuple_GET_ITEM(args, 0), "set_authorizer", "O", authorizer);
-    Py_DECREF(authorizer);
-    if (result == NULL) {
-        /* Not a real connection: the event came from sys.audit. */
-        PyErr_Clear();
-        return 0;
-    }
-    Py_DECREF(result);
-    return 0;
 }

@@ -34,6 +34,18 @@ int guard_native_import(struct hermetic_runtime *rt, PyObject *args)
         PyErr_Clear();
         return hook_block(GUARD_NATIVE, VIOLATION_IMPORT, "?", "native code disabled: import(malformed audit event)");
     }
+    if ((rt->guards & GUARD_FILESYSTEM) && rt->effective.filesystem.readonly) {
+        const char *last = strrchr(name, '.') ? strrchr(name, '.') + 1 : name;
+
+        /* _dbm and _gdbm create and write their files in C, with no audit
+         * event; refusing them makes dbm.open fall back to dbm.dumb, whose
+         * writes the filesystem guard sees. */
+        if (strcmp(last, "_dbm") == 0 || strcmp(last, "_gdbm") == 0)
+            return hook_block(GUARD_FILESYSTEM, VIOLATION_IMPORT, name,
+                              "filesystem readonly: import(%s): it writes files without audit events", name);
+    }
+    if (!(rt->guards & GUARD_NATIVE))
+        return 0;
     if (realpath(file, real) == NULL)
         snprintf(real, sizeof(real), "%s", file);
     if (nativepolicy_allows_extension(&rt->effective, rt->libdynload, name, real)) {

@@ -87,15 +87,22 @@ static struct netpolicy_view view_of(struct hermetic_runtime *rt)
     return view;
 }
 
-/* Printable text of an untrusted string: control bytes become '?', and
- * long text is cut, so a message stays one readable line. */
+/* Printable ASCII text of an untrusted string: control bytes become '?',
+ * other bytes outside ASCII \xNN, and long text is cut, so a message stays
+ * one readable line of valid UTF-8. */
 static void printable(const char *text, size_t length, char *out, size_t size)
 {
-    size_t n = 0;
+    size_t n = 0, i;
 
-    for (size_t i = 0; i < length && n + 4 < size; i++)
-        out[n++] = ((unsigned char)text[i] < 0x20 || text[i] == 0x7f) ? '?' : text[i];
-    if (n + 4 >= size && n < length)
+    for (i = 0; i < length && n + 8 < size; i++) {
+        unsigned char c = (unsigned char)text[i];
+
+        if (c >= 0x80)
+            n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
+        else
+            out[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    if (i < length)
         memcpy(out + n, "...", 3), n += 3;
     out[n] = '\0';
 }

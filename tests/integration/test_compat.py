@@ -235,11 +235,6 @@ def make_suite(tmp_path):
     return project, temp
 
 
-@pytest.mark.xfail(
-    reason="--fs-readonly blocks opening /dev/null for writing, and pytest's logging plugin opens "
-    "os.devnull with mode 'w' in pytest_configure, so pytest ends with INTERNALERROR and exit 3",
-    strict=True,
-)
 def test_pytest_suite_under_block_all(tmp_path):
     project, temp = make_suite(tmp_path)
 
@@ -659,11 +654,6 @@ def test_packaging_profile_blocks_network_and_processes(tmp_path, tcp_listener):
     assert not effects["exec_marker"], results
 
 
-@pytest.mark.xfail(
-    reason="the packaging profile is described as allowing Python children, but it sets "
-    "subprocess.block with no allow_exec, so subprocess.run([sys.executable, ...]) is blocked",
-    strict=True,
-)
 def test_packaging_profile_allows_python_children(tmp_path):
     project, temp = packaging_project(tmp_path)
 

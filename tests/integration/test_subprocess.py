@@ -474,11 +474,6 @@ def test_threads_keep_working(tmp_path):
     assert blocked_lines(result.stderr) == [], describe(result)
 
 
-@pytest.mark.xfail(
-    reason="sys.executable is /usr/bin/python3, not hermetic-python, so a Python child "
-    "runs with no policy and its subprocess.run of touch succeeds",
-    strict=True,
-)
 def test_python_child_inherits_policy(tmp_path):
     """A Python child started through sys.executable runs under the same policy.
 

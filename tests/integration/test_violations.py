@@ -402,7 +402,7 @@ def test_violation_attributes(tcp_listener):
             print(e.guard)
             print(e.target)
             print(e)
-            print(isinstance(e, RuntimeError), isinstance(e, hermetic.HermeticError), isinstance(e, OSError))
+            print(isinstance(e, RuntimeError), isinstance(e, hermetic.HermeticError), isinstance(e, PermissionError))
     """
     result = program(code, "--no-network")
 
@@ -411,7 +411,7 @@ def test_violation_attributes(tcp_listener):
         "network",
         "127.0.0.1",
         f"network disabled: connect(127.0.0.1:{tcp_listener.port})",
-        "True True False",
+        "True True True",
     ]
 
 

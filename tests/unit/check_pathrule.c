@@ -145,14 +145,14 @@ START_TEST(test_expand_errors)
     scratch_setenv("HERMETIC_TEST_EMPTY", "");
     unsetenv("HERMETIC_TEST_UNSET");
     expect_expansion_error("$HERMETIC_TEST_UNSET/x",
-                           "$HERMETIC_TEST_UNSET in \"$HERMETIC_TEST_UNSET/x\" is not set (set it, or write "
+                           "$HERMETIC_TEST_UNSET in \"$HERMETIC_TEST_UNSET/x\" is not set or empty (set it, or write "
                            "${HERMETIC_TEST_UNSET:-DEFAULT})");
     expect_expansion_error("${HERMETIC_TEST_UNSET}",
-                           "$HERMETIC_TEST_UNSET in \"${HERMETIC_TEST_UNSET}\" is not set (set it, or write "
+                           "$HERMETIC_TEST_UNSET in \"${HERMETIC_TEST_UNSET}\" is not set or empty (set it, or write "
                            "${HERMETIC_TEST_UNSET:-DEFAULT})");
     /* An empty variable counts as unset: it would turn $DIR/x into /x. */
     expect_expansion_error("$HERMETIC_TEST_EMPTY/x",
-                           "$HERMETIC_TEST_EMPTY in \"$HERMETIC_TEST_EMPTY/x\" is not set (set it, or write "
+                           "$HERMETIC_TEST_EMPTY in \"$HERMETIC_TEST_EMPTY/x\" is not set or empty (set it, or write "
                            "${HERMETIC_TEST_EMPTY:-DEFAULT})");
     expect_expansion_error("/x/$", "invalid variable reference in \"/x/$\" (expected $NAME or ${NAME})");
     expect_expansion_error("$/x", "invalid variable reference in \"$/x\" (expected $NAME or ${NAME})");
