@@ -63,6 +63,13 @@ DECISION_OBJ = $(DECISION_SRC:%.c=$(BUILD)/%.o)
 ADAPTER_OBJ  = $(ADAPTER_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ     = $(MAIN_SRC:%.c=$(BUILD)/%.o)
 
+# The hermetic module for a plain python3, from the same sources.
+EXT_SUFFIX  := $(shell $(PYTHON_CONFIG) --extension-suffix 2>/dev/null)
+EXT_SRC      = $(filter-out src/host.c src/sqlite_guard.c,$(ADAPTER_SRC)) $(DECISION_SRC)
+EXT_OBJ      = $(EXT_SRC:%.c=$(BUILD)/pic/%.o)
+EXT_MODULE   = $(BUILD)/python/hermetic$(EXT_SUFFIX)
+PY_SITEDIR  ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/lib/python3/dist-packages,$(PREFIX)/lib/python3.11/dist-packages)
+
 UNIT_SRC     = $(sort $(wildcard tests/unit/check_*.c)) tests/unit/runner.c
 UNIT_OBJ     = $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_SUITES  = $(patsubst tests/unit/check_%.c,%,$(filter tests/unit/check_%.c,$(UNIT_SRC)))
@@ -78,11 +85,24 @@ endif
 
 .PHONY: all check unit integration demo deps install uninstall clean FORCE
 
-all: $(BUILD)/hermetic $(BUILD)/hermetic-python $(BUILD)/profiles
+all: $(BUILD)/hermetic $(BUILD)/hermetic-python $(BUILD)/profiles $(EXT_MODULE)
 
 $(BUILD)/hermetic: $(MAIN_OBJ) $(ADAPTER_OBJ) $(DECISION_OBJ) | python-check
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) -pie $(LDFLAGS) -o $@ $^ $(YAML_LIBS) $(PY_LIBS)
+
+$(EXT_MODULE): $(EXT_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) -shared $(LDFLAGS) -o $@ $^ $(YAML_LIBS)
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (module)")
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(PY_INCLUDES) $(YAML_CFLAGS) -I$(BUILD)/gen -DHERMETIC_EXTENSION $(WARNINGS) \
+	    -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/pic/src/module.o: $(BUILD)/gen/api_source.h
 
 $(BUILD)/hermetic-python: $(BUILD)/hermetic
 	$(Q)ln -sf hermetic $@
@@ -141,22 +161,27 @@ demo: all
 # Installs the Debian packages that building and testing need. As root it
 # runs apt-get; otherwise it prints the command to run.
 DEB_PACKAGES = build-essential clang pkg-config libpython3-dev libyaml-dev check \
-               python3-venv httpie python3-requests python3-pytest python3-cffi \
+               python3-venv httpie python3-requests python3-pytest python3-cffi python3-build \
                hyperfine
 
 deps:
 	@sh tools/deps.sh $(DEB_PACKAGES)
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/profiles $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/profiles $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(BUILD)/hermetic $(DESTDIR)$(BINDIR)/hermetic
 	ln -sf hermetic $(DESTDIR)$(BINDIR)/hermetic-python
 	install -m 0644 profiles/*.yaml $(DESTDIR)$(DATADIR)/profiles/
 	install -m 0644 man/hermetic.1 $(DESTDIR)$(MANDIR)/man1/hermetic.1
+	install -m 0644 man/hermetic-python.1 $(DESTDIR)$(MANDIR)/man1/hermetic-python.1
+	install -d $(DESTDIR)$(PY_SITEDIR)
+	install -m 0644 $(EXT_MODULE) $(DESTDIR)$(PY_SITEDIR)/hermetic$(EXT_SUFFIX)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hermetic $(DESTDIR)$(BINDIR)/hermetic-python
-	rm -f $(DESTDIR)$(MANDIR)/man1/hermetic.1
+	rm -f $(DESTDIR)$(MANDIR)/man1/hermetic.1 $(DESTDIR)$(MANDIR)/man1/hermetic-python.1
+	rm -f $(DESTDIR)$(PY_SITEDIR)/hermetic$(EXT_SUFFIX)
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

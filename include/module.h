@@ -11,6 +11,9 @@ PyMODINIT_FUNC PyInit_hermetic(void);
 void module_set_violation(enum guard guard, enum violation_kind kind, const char *target,
                           const char *message);
 
+/* True once the module's exception types exist. */
+int module_ready(void);
+
 /* True if `exc` is a hermetic.PolicyViolation instance. */
 int module_is_violation(PyObject *exc);
 

@@ -167,8 +167,11 @@ int hook_init(const struct hermetic_policy *policy, struct hermetic_error *err)
 
 int hook_install(void)
 {
-    if (build_buckets() != 0)
+    static int built;
+
+    if (!built && build_buckets() != 0)
         return -1;
+    built = 1;
     return PySys_AddAuditHook(audit_hook, &runtime);
 }
 
@@ -327,6 +330,9 @@ static int hook_excepthook(struct hermetic_runtime *rt, PyObject *args)
 {
     PyObject *value, *text, *encoded;
     const char *message;
+
+    if (rt->self_exe == NULL)
+        return 0;   /* plain python3 with the module: its exit status is not hermetic's to change */
 
     if (PyTuple_GET_SIZE(args) < 3)
         return 0;

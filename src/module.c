@@ -1,10 +1,13 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <dlfcn.h>
+
 #include "api.h"
 #include "api_source.h"
 #include "hook.h"
 #include "module.h"
+#include "profile.h"
 
 /* The exception types live for the whole process: the hook raises them,
  * and re-importing the module must hand back the same classes so that
@@ -145,6 +148,63 @@ void module_set_violation(enum guard guard, enum violation_kind kind, const char
     Py_DECREF(exc);
 }
 
+int module_ready(void)
+{
+    return ImportViolation != NULL;
+}
+
+#ifdef HERMETIC_EXTENSION
+/*
+ * Imported by a plain python3, the module installs the audit hook itself,
+ * on first import, with an empty starting policy: hermetic_blocker adds to
+ * it. Code that ran before this import was not watched.
+ */
+static void report_at_exit(void)
+{
+    hook_report();
+}
+
+static int start_extension(void)
+{
+    static int started;
+    struct hermetic_policy empty;
+    struct hermetic_error err;
+    struct hermetic_runtime *rt = hook_runtime();
+    const char *dirs[3] = {NULL, HERMETIC_DATADIR, NULL};
+    char beside[4096];
+    Dl_info info;
+
+    if (started)
+        return 0;
+    /* Profiles shipped beside the module in a build tree (build/profiles). */
+    if (dladdr((void *)start_extension, &info) != 0 && info.dli_fname != NULL) {
+        snprintf(beside, sizeof(beside), "%s", info.dli_fname);
+        if (strrchr(beside, '/') != NULL) {
+            strcpy(strrchr(beside, '/'), "/../profiles");
+            dirs[0] = beside;
+        }
+    }
+    struct profile_search search;
+
+    profile_search_init(&search, dirs[0] != NULL ? dirs : dirs + 1);
+    policy_init(&empty);
+    if (hook_init(&empty, &err) != 0) {
+        PyErr_SetString(PyExc_RuntimeError, err.message);
+        return -1;
+    }
+    strlist_copy(&rt->profile_dirs, &search.dirs);
+    profile_search_free(&search);
+    if (hook_install() != 0)
+        return -1;
+    hook_arm();
+    hook_activate();
+    if (Py_AtExit(report_at_exit) != 0)
+        return -1;
+    started = 1;
+    return 0;
+}
+#endif
+
 int module_is_violation(PyObject *exc)
 {
     if (PolicyViolation == NULL || exc == NULL)
@@ -172,6 +232,9 @@ static PyObject *module_getattr(PyObject *module, PyObject *name)
         (PyUnicode_CompareWithASCIIString(name, "hermetic_blocker") == 0 ||
          PyUnicode_CompareWithASCIIString(name, "with_hermetic") == 0)) {
         loaded = 1;
+        if (PyDict_GetItemString(dict, "__builtins__") == NULL &&
+            PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins()) != 0)
+            return NULL;
         code = Py_CompileString(API_SOURCE, "<hermetic api>", Py_file_input);
         if (code == NULL)
             return NULL;
@@ -207,6 +270,10 @@ PyMODINIT_FUNC PyInit_hermetic(void)
 
     if (create_types() != 0)
         return NULL;
+#ifdef HERMETIC_EXTENSION
+    if (start_extension() != 0)
+        return NULL;
+#endif
     module = PyModule_Create(&hermetic_module);
     if (module == NULL)
         return NULL;

@@ -5,6 +5,7 @@
 
 #include "guards.h"
 #include "hook.h"
+#include "module.h"
 #include "patches.h"
 
 /*
@@ -338,7 +339,7 @@ int patches_install(unsigned int guards)
     static unsigned int installed;
     PyObject *module;
 
-    if (!(installed & GUARD_ALWAYS)) {
+    if (!(installed & GUARD_ALWAYS) && !module_ready()) {
         /* Create the exception types before any guard needs to raise one. */
         module = PyImport_ImportModule("hermetic");
         if (module == NULL)
