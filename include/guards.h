@@ -68,6 +68,39 @@ guard_fn guard_native_dlopen;
 guard_fn guard_native_sqlite_enable;
 guard_fn guard_native_sqlite_load;
 
+/* interpreter.c */
+/* Replace sys.path, sys.meta_path and sys.path_hooks by guarded lists and
+ * note what they hold. */
+int guard_interpreter_install(void);
+/* Find a change the guarded lists did not see (list.append(sys.path, x),
+ * a rebound sys.path), undo it and block. */
+int guard_interpreter_check(struct hermetic_runtime *rt, PyObject *args);
+guard_fn guard_interpreter_chdir;
+
+/* imports.c */
+guard_fn guard_import_event;
+guard_fn guard_program_start;
+int guard_imports_check_name(struct hermetic_runtime *rt, const char *module);
+int guard_imports_exec(struct hermetic_runtime *rt, PyObject *code);
+int guard_imports_forget(struct hermetic_runtime *rt);
+
+/* code.c */
+/* True if the Python code that called into C right now belongs to the
+ * interpreter (see code.c); `file` gets its file name for messages. */
+bool guard_caller_trusted(struct hermetic_runtime *rt, char *file, size_t size);
+guard_fn guard_code_compile;
+guard_fn guard_code_exec;
+guard_fn guard_code_new;
+guard_fn guard_code_marshal;
+guard_fn guard_code_pickle;
+
+/* seal.c */
+guard_fn guard_seal_addaudithook;
+guard_fn guard_seal_gc;
+guard_fn guard_seal_trace;
+guard_fn guard_seal_frames;
+guard_fn guard_seal_getframe;
+
 /*
  * The check the socket-method patches run before a call would resolve a
  * host name ("connect", "bind", "sendto", "sendmsg"): a blocked name is

@@ -57,6 +57,12 @@ void hook_activate(void);
 int hook_block(enum guard guard, enum violation_kind kind, const char *target, const char *format, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Mark hermetic's own compiling of Python source on this thread, which
+ * the code-execution guard allows. */
+void hook_trust_begin(void);
+void hook_trust_end(void);
+bool hook_trusted(void);
+
 /* True if allowed decisions are traced or logged (--trace=all). */
 bool hook_tracing_allowed(void);
 /* Trace and log an allowed action (only call when hook_tracing_allowed). */

@@ -3,6 +3,8 @@
 
 #include "api.h"
 #include "cli.h"
+#include "envscrub.h"
+#include "guards.h"
 #include "hook.h"
 #include "patches.h"
 #include "profile.h"
@@ -191,7 +193,9 @@ static PyObject *api_push(PyObject *module, PyObject *args, PyObject *kwargs)
     policy_free(&policy);
     if (id == 0)
         return PyErr_Format(PyExc_ValueError, "%s", err.message);
-    if (patches_install(hook_runtime()->guards) != 0) {
+    if (patches_install(hook_runtime()->guards) != 0 ||
+        ((hook_runtime()->guards & GUARD_INTERPRETER) && guard_interpreter_install() != 0) ||
+        ((hook_runtime()->guards & GUARD_IMPORTS) && guard_imports_forget(hook_runtime()) != 0)) {
         hook_pop_layer(id);
         return NULL;
     }
@@ -311,7 +315,22 @@ static PyObject *api_policy(PyObject *module, PyObject *unused)
     return dict;
 }
 
+/* _env_keeps(name) -> bool: whether the effective policy keeps environment
+ * variable `name` visible (no scrubbing, the safe set, or --allow-env). */
+static PyObject *api_env_keeps(PyObject *module, PyObject *name)
+{
+    const struct hermetic_policy *p = &hook_runtime()->effective;
+    const char *text = PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
+
+    (void)module;
+    if (text == NULL)
+        return PyErr_Occurred() ? NULL : PyErr_Format(PyExc_TypeError, "expected a str");
+    return PyBool_FromLong(!p->environment.scrub || envscrub_keeps(text, &p->environment.allow));
+}
+
 PyMethodDef api_methods[] = {
+    {"_env_keeps", api_env_keeps, METH_O,
+     "_env_keeps(name) -> bool\n\nWhether the policy keeps environment variable name visible."},
     {"_push", (PyCFunction)(void (*)(void))api_push, METH_VARARGS | METH_KEYWORDS,
      "_push(**options) -> int\n\nApply a policy layer; returns its id for _pop."},
     {"_pop", api_pop, METH_O, "_pop(id)\n\nRemove a policy layer (a sealed one stays)."},

@@ -6,6 +6,8 @@ nothing more. _check, _push and _pop are the module's C functions.
 """
 
 import functools
+import os
+import posix
 
 # co_flags bit of a coroutine function (CO_COROUTINE in CPython's code.h);
 # checking it avoids importing inspect.
@@ -37,11 +39,13 @@ class hermetic_blocker:
 
     def __enter__(self):
         self._layers.append(_push(**self._options))
+        _sync_environment()
         return self
 
     def __exit__(self, exc_type, exc, traceback):
         if self._layers:
             _pop(self._layers.pop())
+            _sync_environment()
         return False
 
     async def __aenter__(self):
@@ -69,6 +73,28 @@ class hermetic_blocker:
     def __repr__(self):
         options = ", ".join(f"{k}={v!r}" for k, v in sorted(self._options.items()))
         return f"hermetic_blocker({options})"
+
+
+# Variables hidden by block_environment, to put back when no block hides
+# them any more: name -> value.
+_hidden_environment = {}
+
+
+def _sync_environment():
+    """Hide the variables the policy scrubs, and restore the others.
+
+    os.environ and posix.environ are separate mappings; both change, and
+    os.environ passes the change on to the C environment that children get.
+    """
+    for name in list(os.environ):
+        if not _env_keeps(name):
+            _hidden_environment[name] = os.environ.pop(name)
+            posix.environ.pop(os.fsencode(name), None)
+    for name in list(_hidden_environment):
+        if _env_keeps(name):
+            value = _hidden_environment.pop(name)
+            os.environ[name] = value
+            posix.environ[os.fsencode(name)] = os.fsencode(value)
 
 
 def with_hermetic(*args, **options):

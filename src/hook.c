@@ -20,6 +20,9 @@ static struct hermetic_runtime runtime = {.log_fd = -1, .guards = GUARD_ALWAYS};
  * IDNA codec), whose own events come back here. Bounded, to fail closed
  * rather than recurse without end. */
 static _Thread_local int hook_depth;
+/* Nesting of hermetic's own code that compiles and runs Python (its API
+ * source) on this thread: the code-execution guard allows it. */
+static _Thread_local int trusted_depth;
 #define HOOK_DEPTH_MAX 16
 
 static int hook_excepthook(struct hermetic_runtime *rt, PyObject *args);
@@ -69,10 +72,29 @@ static const struct guard_event {
     {"os.posix_spawn", GUARD_SUBPROCESS, guard_subprocess_exec},
     {"os.fork", GUARD_SUBPROCESS, guard_subprocess_fork},
     {"os.forkpty", GUARD_SUBPROCESS, guard_subprocess_fork},
-    {"import", GUARD_NATIVE | GUARD_FILESYSTEM, guard_native_import},
+    {"import", GUARD_NATIVE | GUARD_FILESYSTEM | GUARD_IMPORTS | GUARD_INTERPRETER, guard_import_event},
     {"ctypes.dlopen", GUARD_NATIVE, guard_native_dlopen},
     {"sqlite3.enable_load_extension", GUARD_NATIVE, guard_native_sqlite_enable},
     {"sqlite3.load_extension", GUARD_NATIVE, guard_native_sqlite_load},
+    {"compile", GUARD_CODE_EXEC, guard_code_compile},
+    {"exec", GUARD_CODE_EXEC | GUARD_IMPORTS, guard_code_exec},
+    {"code.__new__", GUARD_CODE_EXEC, guard_code_new},
+    {"marshal.loads", GUARD_CODE_EXEC, guard_code_marshal},
+    {"marshal.load", GUARD_CODE_EXEC, guard_code_marshal},
+    {"pickle.find_class", GUARD_CODE_EXEC, guard_code_pickle},
+    {"os.chdir", GUARD_INTERPRETER, guard_interpreter_chdir},
+    {"cpython.run_command", GUARD_INTERPRETER | GUARD_IMPORTS, guard_program_start},
+    {"cpython.run_file", GUARD_INTERPRETER | GUARD_IMPORTS, guard_program_start},
+    {"cpython.run_module", GUARD_INTERPRETER | GUARD_IMPORTS, guard_program_start},
+    {"cpython.run_stdin", GUARD_INTERPRETER | GUARD_IMPORTS, guard_program_start},
+    {"sys.addaudithook", GUARD_SEAL, guard_seal_addaudithook},
+    {"gc.get_objects", GUARD_SEAL, guard_seal_gc},
+    {"gc.get_referrers", GUARD_SEAL, guard_seal_gc},
+    {"gc.get_referents", GUARD_SEAL, guard_seal_gc},
+    {"sys.settrace", GUARD_SEAL, guard_seal_trace},
+    {"sys.setprofile", GUARD_SEAL, guard_seal_trace},
+    {"sys._current_frames", GUARD_SEAL, guard_seal_frames},
+    {"sys._getframe", GUARD_SEAL, guard_seal_getframe},
     {"sys.excepthook", GUARD_ALWAYS, hook_excepthook},
 };
 
@@ -300,6 +322,21 @@ int hook_block(enum guard guard, enum violation_kind kind, const char *target, c
         exit_on_violation();
     module_set_violation(guard, kind, target, message);
     return -1;
+}
+
+void hook_trust_begin(void)
+{
+    trusted_depth++;
+}
+
+void hook_trust_end(void)
+{
+    trusted_depth--;
+}
+
+bool hook_trusted(void)
+{
+    return trusted_depth > 0;
 }
 
 bool hook_tracing_allowed(void)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "envscrub.h"
 #include "hook.h"
 #include "host.h"
 #include "log.h"
@@ -115,6 +116,10 @@ int host_run(const struct resolved_command *command, const struct hermetic_polic
     if (hook_init(policy, &err) != 0)
         log_die_error(&err);
     strlist_copy(&hook_runtime()->profile_dirs, profile_dirs);
+    /* Before Python reads the environment: secrets in scrubbed variables
+     * never reach os.environ, posix.environ or a child. */
+    if (policy->environment.scrub)
+        envscrub_apply(&policy->environment.allow);
     prepare_children(command, policy, hook_runtime());
     if (PyImport_AppendInittab("hermetic", PyInit_hermetic) != 0)
         log_die(HERMETIC_EXIT_INTERNAL, "cannot register the hermetic module");

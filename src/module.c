@@ -235,11 +235,11 @@ static PyObject *module_getattr(PyObject *module, PyObject *name)
         if (PyDict_GetItemString(dict, "__builtins__") == NULL &&
             PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins()) != 0)
             return NULL;
+        hook_trust_begin();
         code = Py_CompileString(API_SOURCE, "<hermetic api>", Py_file_input);
-        if (code == NULL)
-            return NULL;
-        result = PyEval_EvalCode(code, dict, dict);
-        Py_DECREF(code);
+        result = code != NULL ? PyEval_EvalCode(code, dict, dict) : NULL;
+        hook_trust_end();
+        Py_XDECREF(code);
         if (result == NULL)
             return NULL;
         Py_DECREF(result);

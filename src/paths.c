@@ -154,4 +154,21 @@ void paths_collect(struct hermetic_runtime *rt)
     add_user_site(&rt->fs_trusted);
     add_program_file(&rt->fs_readable);
     add_devices(&rt->fs_devices);
+
+    /* Code the code-execution and interpreter guards trust: the standard
+     * library (sys._stdlib_dir) and the system's Python packages, which
+     * Debian installs in base_prefix/lib/python3/dist-packages. Packages
+     * installed with pip (/usr/local, a venv, ~/.local) are not trusted. */
+    PyObject *stdlib = sys_path_bytes(PySys_GetObject("_stdlib_dir"));
+    PyObject *base = sys_path_bytes(PySys_GetObject("base_prefix"));
+    if (stdlib != NULL)
+        add_with_real_path(&rt->code_trusted, PyBytes_AS_STRING(stdlib));
+    if (base != NULL) {
+        char dir[PATH_MAX];
+
+        snprintf(dir, sizeof(dir), "%s/lib/python%d/dist-packages", PyBytes_AS_STRING(base), PY_MAJOR_VERSION);
+        add_with_real_path(&rt->code_trusted, dir);
+    }
+    Py_XDECREF(stdlib);
+    Py_XDECREF(base);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "codepolicy.h"
 #include "pathrule.h"
 #include "policy.h"
 #include "textbuf.h"
@@ -185,6 +186,11 @@ int policy_validate(const struct hermetic_policy *p, struct hermetic_error *err)
          "--no-environment"},
     };
 
+    for (size_t i = 0; i < p->imports.deny.len; i++)
+        if (codepolicy_essential(p->imports.deny.items[i]))
+            return error_set(err, HERMETIC_EXIT_USAGE,
+                             "--deny-import %s: the interpreter needs %s to run; it cannot be denied",
+                             p->imports.deny.items[i], p->imports.deny.items[i]);
     for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
         if (checks[i].allowance && !checks[i].guard_on)
             return error_set(err, HERMETIC_EXIT_USAGE,

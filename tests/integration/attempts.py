@@ -12,7 +12,7 @@ import subprocess
 import textwrap
 from pathlib import Path
 
-from conftest import HERMETIC, blocked_lines, clean_env
+from conftest import HERMETIC, blocked_lines, clean_env, strip_start_up_noise
 
 OUTCOME_PREFIX = "OUTCOME "
 
@@ -108,13 +108,6 @@ def describe(result):
     return f"exit status {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
 
 
-# Debian's _sandboxing_egress_ca.pth on this kind of machine reads a CA file
-# at start-up and may append it to certifi's bundle; under a read root or
-# --fs-readonly that access is blocked, caught by the .pth itself, and
-# reported when the program ends. Those lines say nothing about the program.
-START_UP_NOISE = ("sandboxing-egress-ca", "cacert.pem")
-
-
 def relevant_blocked_lines(stderr):
     """Return the 'hermetic: blocked action:' lines, without start-up noise."""
-    return [line for line in blocked_lines(stderr) if not any(noise in line for noise in START_UP_NOISE)]
+    return blocked_lines(strip_start_up_noise(stderr))

@@ -15,8 +15,8 @@ import subprocess
 import pytest
 import yaml
 
-from attempts import START_UP_NOISE, describe, relevant_blocked_lines, run_hermetic
-from conftest import HERMETIC, HERMETIC_PYTHON, PYTHON, clean_env
+from attempts import describe, relevant_blocked_lines, run_hermetic
+from conftest import HERMETIC, HERMETIC_PYTHON, PYTHON, clean_env, strip_start_up_noise
 
 SMOKE_PROGRAM = '''\
 import asyncio
@@ -115,8 +115,7 @@ def smoke_runs(tmp_path, temp_dir, options):
 
 def filtered_stderr(stderr):
     """Return stderr without the start-up noise lines of this machine."""
-    lines = stderr.splitlines(keepends=True)
-    return "".join(line for line in lines if not any(noise in line for noise in START_UP_NOISE))
+    return strip_start_up_noise(stderr)
 
 
 @pytest.mark.parametrize(
