@@ -314,6 +314,47 @@ static const struct method_patch POSIX_PATCHES[] = {
     {"mknod", FASTCALL_KEYWORDS, (PyCFunction)(void (*)(void))guarded_mknod, &original_mknod},
 };
 
+/* ----- _imp.create_builtin: builtin modules load without an import event
+ * when importlib's loaders are called directly ----- */
+
+static PyCFunction original_create_builtin;
+
+static PyObject *guarded_create_builtin(PyObject *module, PyObject *spec)
+{
+    struct hermetic_runtime *rt = hook_runtime();
+    PyObject *name = NULL;
+    const char *text;
+
+    if (rt->guards & (GUARD_IMPORTS | GUARD_SEAL)) {
+        name = PyObject_GetAttrString(spec, "name");
+        text = name != NULL && PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
+        if (text == NULL) {
+            Py_XDECREF(name);
+            return NULL;
+        }
+        if (guard_imports_check_name(rt, text) != 0) {
+            Py_DECREF(name);
+            return NULL;
+        }
+        /* Re-creating a loaded builtin yields a fresh module object: a way
+         * around whatever holds the loaded one. */
+        if ((rt->guards & GUARD_SEAL) && PyDict_GetItemWithError(PyImport_GetModuleDict(), name) != NULL) {
+            hook_block(GUARD_SEAL, VIOLATION_IMPORT, text, "sealed: _imp.create_builtin(%s) of a loaded module",
+                       text);
+            Py_DECREF(name);
+            return NULL;
+        }
+        Py_DECREF(name);
+        if (PyErr_Occurred())
+            return NULL;
+    }
+    return original_create_builtin(module, spec);
+}
+
+static const struct method_patch IMP_PATCHES[] = {
+    {"create_builtin", METH_O, guarded_create_builtin, &original_create_builtin},
+};
+
 /* Patch functions of the builtin module `name`. */
 static int patch_module(const char *name, const struct method_patch *patches, size_t count)
 {
@@ -356,6 +397,11 @@ int patches_install(unsigned int guards)
         if (patch_module("_posixsubprocess", FORK_EXEC_PATCHES, 1) != 0)
             return -1;
         installed |= GUARD_SUBPROCESS;
+    }
+    if ((guards & (GUARD_IMPORTS | GUARD_SEAL)) && !(installed & GUARD_IMPORTS)) {
+        if (patch_module("_imp", IMP_PATCHES, 1) != 0)
+            return -1;
+        installed |= GUARD_IMPORTS;
     }
     if ((guards & GUARD_FILESYSTEM) && !(installed & GUARD_FILESYSTEM)) {
         if (patch_module("posix", POSIX_PATCHES, sizeof(POSIX_PATCHES) / sizeof(POSIX_PATCHES[0])) != 0)
