@@ -52,7 +52,7 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsu
 DECISION_SRC = src/alloc.c src/error.c src/log.c src/strlist.c src/textbuf.c src/cli.c \
                src/policy.c src/profile.c src/netaddr.c src/netpolicy.c \
                src/pathrule.c src/resolve.c src/violations.c src/hosts.c \
-               src/fspolicy.c src/procpolicy.c src/nativepolicy.c src/envscrub.c \
+               src/fspolicy.c src/procpolicy.c src/nativepolicy.c src/envscrub.c src/kernel.c \
                src/codepolicy.c
 # Adapters: embed CPython and turn audit events into decisions.
 ADAPTER_SRC  = src/host.c src/hook.c src/module.c src/api.c src/patches.c src/paths.c \

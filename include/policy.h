@@ -29,7 +29,7 @@ enum guard {
  * refused with exit status 70 rather than run with less than it asks. */
 #define GUARDS_IMPLEMENTED                                                                      \
     (GUARD_NETWORK | GUARD_SUBPROCESS | GUARD_FILESYSTEM | GUARD_NATIVE | GUARD_ENVIRONMENT |      \
-     GUARD_CODE_EXEC | GUARD_IMPORTS | GUARD_INTERPRETER | GUARD_SEAL)
+     GUARD_CODE_EXEC | GUARD_IMPORTS | GUARD_INTERPRETER | GUARD_SEAL | GUARD_KERNEL)
 
 /* The name a guard has in PolicyViolation.guard and in messages. */
 const char *guard_name(enum guard guard);

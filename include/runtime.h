@@ -31,6 +31,7 @@ struct hermetic_runtime {
     struct strlist code_trusted;       /* the standard library, whose code may compile */
     char *libdynload;                  /* the standard library's lib-dynload, a real path */
     struct strlist profile_dirs;       /* where the Python API's profile= looks */
+    bool kernel_refuses_ip_sockets;    /* seccomp refuses socket() for IP families */
     char *self_exe;                    /* hermetic's real path, NULL in plain python3 */
     char *python_executable;           /* hermetic-python, for sys.executable; NULL in plain python3 */
 };

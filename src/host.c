@@ -9,6 +9,7 @@
 
 #include "envscrub.h"
 #include "hook.h"
+#include "kernel.h"
 #include "host.h"
 #include "log.h"
 #include "module.h"
@@ -38,6 +39,93 @@ static void set_executable(const char *python)
     if (path == NULL || PySys_SetObject("executable", path) != 0)
         log_die(HERMETIC_EXIT_INTERNAL, "cannot set sys.executable to %s", python);
     Py_DECREF(path);
+}
+
+/* The script in Python's command line (python3 [options] FILE ...), if
+ * any: the first argument that is not an option or an option's value. */
+static const char *script_argument(const struct strlist *argv)
+{
+    for (size_t i = 1; i < argv->len; i++) {
+        const char *arg = argv->items[i];
+
+        if (strcmp(arg, "-c") == 0 || strcmp(arg, "-m") == 0 || strcmp(arg, "-") == 0)
+            return NULL;
+        if (strcmp(arg, "-W") == 0 || strcmp(arg, "-X") == 0) {
+            i++;
+            continue;
+        }
+        if (arg[0] != '-')
+            return arg;
+        if (strchr(arg + 1, 'c') != NULL || strchr(arg + 1, 'm') != NULL)
+            return NULL;   /* -Ic CMD, -Bm MODULE */
+    }
+    return NULL;
+}
+
+/* Add the directory `levels` components above `path`, taken as written
+ * (a venv's bin/python3 links elsewhere; its venv is what matters), then
+ * resolved. */
+static void add_directory_of(struct strlist *list, const char *path, int levels)
+{
+    char lexical[2 * PATH_MAX + 2], real[PATH_MAX], cwd[PATH_MAX];
+
+    if (path == NULL)
+        return;
+    if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+        snprintf(lexical, sizeof(lexical), "%s", path);
+    else
+        snprintf(lexical, sizeof(lexical), "%s/%s", cwd, path);
+    for (int i = 0; i < levels; i++) {
+        char *slash = strrchr(lexical, '/');
+
+        if (slash == NULL || slash == lexical)
+            return;
+        *slash = '\0';
+    }
+    if (realpath(lexical, real) != NULL)
+        strlist_add_unique(list, real);
+}
+
+/*
+ * Back the policy with seccomp and Landlock (--kernel), now, while the
+ * process has one thread. Under a read root, Landlock must also let the
+ * process read what it runs on: the interpreter's installation (or venv),
+ * PYTHONPATH and the user site directory, the program's file, and
+ * hermetic itself, which Python children run.
+ */
+static void apply_kernel(const struct resolved_command *command, const struct hermetic_policy *policy,
+                         struct hermetic_runtime *rt)
+{
+    struct kernel_paths paths = {{0}};
+    struct kernel_report report;
+    struct hermetic_error err;
+    const char *pythonpath = getenv("PYTHONPATH"), *home = getenv("HOME");
+    char dir[PATH_MAX];
+
+    add_directory_of(&paths.readable, rt->self_exe, 1);
+    add_directory_of(&paths.readable, command->interpreter, 2);
+    add_directory_of(&paths.readable, script_argument(&command->argv), 1);
+    if (home != NULL) {
+        snprintf(dir, sizeof(dir), "%s/.local/lib/python%d.%d", home, PY_MAJOR_VERSION, PY_MINOR_VERSION);
+        add_directory_of(&paths.readable, dir, 0);
+    }
+    if (pythonpath != NULL) {
+        char *copy = strdup(pythonpath), *save = NULL;
+
+        for (char *entry = copy ? strtok_r(copy, ":", &save) : NULL; entry; entry = strtok_r(NULL, ":", &save))
+            add_directory_of(&paths.readable, entry, 0);
+        free(copy);
+    }
+    if (kernel_apply(policy, &paths, &report, &err) != 0)
+        log_die_error(&err);
+    rt->kernel_refuses_ip_sockets = report.ip_sockets_refused;
+    if (policy->trace != TRACE_OFF) {
+        if (report.applied[0] != '\0')
+            log_message("kernel: applied %s", report.applied);
+        if (report.skipped[0] != '\0')
+            log_message("kernel: not applied: %s", report.skipped);
+    }
+    strlist_free(&paths.readable);
 }
 
 static void report_at_exit(void)
@@ -134,6 +222,8 @@ int host_run(const struct resolved_command *command, const struct hermetic_polic
 
     if (command->note != NULL)
         log_message("%s", command->note);
+    if (policy->kernel != KERNEL_OFF)
+        apply_kernel(command, policy, hook_runtime());
     initialize(command, argv, argc);
     if (Py_AtExit(report_at_exit) != 0)
         log_die(HERMETIC_EXIT_INTERNAL, "cannot register the report of blocked actions");

@@ -65,6 +65,33 @@ static void add_user_site(struct strlist *list)
     add_with_real_path(list, dir);
 }
 
+/* A venv's pyvenv.cfg and site-packages. At this point sys.prefix is still
+ * the base installation's: the site module moves it to the venv later,
+ * after reading pyvenv.cfg beside or above sys.executable. */
+static void add_venv(struct strlist *list)
+{
+    PyObject *bytes = sys_path_bytes(PySys_GetObject("executable"));
+    char dir[PATH_MAX], cfg[PATH_MAX + 16];
+
+    if (bytes == NULL)
+        return;
+    snprintf(dir, sizeof(dir), "%s", PyBytes_AS_STRING(bytes));
+    Py_DECREF(bytes);
+    for (int up = 0; up < 2; up++) {
+        char *slash = strrchr(dir, '/');
+
+        if (slash == NULL || slash == dir)
+            return;
+        *slash = '\0';
+        snprintf(cfg, sizeof(cfg), "%s/pyvenv.cfg", dir);
+        if (access(cfg, F_OK) == 0) {
+            add_with_real_path(list, cfg);
+            add_site_dirs(list, dir);
+            return;
+        }
+    }
+}
+
 /* The program's file (python3 FILE, a script, a directory or zip with
  * __main__.py): sys.argv[0] holds it at this point; -c, -m and stdin show
  * as "-c", "-m" and "-". It and its directory stay readable. */
@@ -152,8 +179,13 @@ void paths_collect(struct hermetic_runtime *rt)
         Py_XDECREF(bytes);
     }
     add_user_site(&rt->fs_trusted);
+    add_venv(&rt->fs_trusted);
     add_program_file(&rt->fs_readable);
     add_devices(&rt->fs_devices);
+    /* Under read-only, writing bytecode caches fails anyway: not trying
+     * keeps imports from reporting blocked writes of __pycache__ files. */
+    if (rt->effective.filesystem.readonly)
+        PySys_SetObject("dont_write_bytecode", Py_True);
 
     /* Code the code-execution and interpreter guards trust: the standard
      * library (sys._stdlib_dir) and the system's Python packages, which

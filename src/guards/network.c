@@ -370,7 +370,6 @@ int guard_network_socket(struct hermetic_runtime *rt, PyObject *args)
 {
     long family, type;
 
-    (void)rt;
     if (PyTuple_GET_SIZE(args) < 3 || !PyLong_Check(PyTuple_GET_ITEM(args, 1)) ||
         !PyLong_Check(PyTuple_GET_ITEM(args, 2)))
         return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "?", "network disabled: socket(malformed audit event)");
@@ -384,6 +383,12 @@ int guard_network_socket(struct hermetic_runtime *rt, PyObject *args)
     if ((family == AF_INET || family == AF_INET6 || family == -1) && type == SOCK_RAW)
         return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "SOCK_RAW", "network disabled: socket(%s, SOCK_RAW)",
                           family == AF_INET6 ? "AF_INET6" : "AF_INET");
+    /* Under --kernel with no destination allowed, seccomp refuses the
+     * socket itself; refusing it here first gives the program and the
+     * report hermetic's message rather than a bare EACCES. */
+    if (rt->kernel_refuses_ip_sockets && (family == AF_INET || family == AF_INET6 || family == -1))
+        return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, family == AF_INET6 ? "AF_INET6" : "AF_INET",
+                          "network disabled: socket(%s)", family == AF_INET6 ? "AF_INET6" : "AF_INET");
     return 0;
 }
 
