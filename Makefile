@@ -177,12 +177,14 @@ install: all
 	install -m 0644 profiles/*.yaml $(DESTDIR)$(DATADIR)/profiles/
 	install -m 0644 man/hermetic.1 $(DESTDIR)$(MANDIR)/man1/hermetic.1
 	install -m 0644 man/hermetic-python.1 $(DESTDIR)$(MANDIR)/man1/hermetic-python.1
+	install -m 0644 man/hermetic-profile.5 $(DESTDIR)$(MANDIR)/man5/hermetic-profile.5
 	install -d $(DESTDIR)$(PY_SITEDIR)
 	install -m 0644 $(EXT_MODULE) $(DESTDIR)$(PY_SITEDIR)/hermetic$(EXT_SUFFIX)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hermetic $(DESTDIR)$(BINDIR)/hermetic-python
 	rm -f $(DESTDIR)$(MANDIR)/man1/hermetic.1 $(DESTDIR)$(MANDIR)/man1/hermetic-python.1
+	rm -f $(DESTDIR)$(MANDIR)/man5/hermetic-profile.5
 	rm -f $(DESTDIR)$(PY_SITEDIR)/hermetic$(EXT_SUFFIX)
 	rm -rf $(DESTDIR)$(DATADIR)
 

@@ -182,10 +182,6 @@ void paths_collect(struct hermetic_runtime *rt)
     add_venv(&rt->fs_trusted);
     add_program_file(&rt->fs_readable);
     add_devices(&rt->fs_devices);
-    /* Under read-only, writing bytecode caches fails anyway: not trying
-     * keeps imports from reporting blocked writes of __pycache__ files. */
-    if (rt->effective.filesystem.readonly)
-        PySys_SetObject("dont_write_bytecode", Py_True);
 
     /* Code the code-execution and interpreter guards trust: the standard
      * library (sys._stdlib_dir) and the system's Python packages, which

@@ -106,6 +106,28 @@ static int dir_fd_base(PyObject *dir_fd, char *buf, size_t size, const char **ba
     return 0;
 }
 
+/* True for the import system writing a bytecode cache (a __pycache__
+ * directory or a file in one). It is refused like any write, but not
+ * reported: it is the interpreter's bookkeeping, not the program's action,
+ * and the import system ignores the failure. */
+static bool bytecode_cache_write(const char *path)
+{
+    PyFrameObject *frame = PyEval_GetFrame();
+    PyCodeObject *code;
+    bool importlib;
+    size_t n = strlen(path);
+
+    if (strstr(path, "/__pycache__/") == NULL && (n < 12 || strcmp(path + n - 12, "/__pycache__") != 0))
+        return false;
+    if (frame == NULL)
+        return false;
+    code = PyFrame_GetCode(frame);
+    importlib = PyUnicode_Check(code->co_filename) &&
+                PyUnicode_CompareWithASCIIString(code->co_filename, "<frozen importlib._bootstrap_external>") == 0;
+    Py_DECREF(code);
+    return importlib;
+}
+
 static struct fspolicy_view view_of(struct hermetic_runtime *rt)
 {
     struct fspolicy_view view = {&rt->effective, &rt->fs_trusted, &rt->fs_readable, &rt->fs_devices};
@@ -144,6 +166,11 @@ int guard_filesystem_check(struct hermetic_runtime *rt, const char *action, PyOb
                           "%s: %s(%s relative to an unknown directory descriptor)",
                           access == FS_WRITE ? "filesystem readonly" : "read outside root", action, path);
     allowed = fspolicy_allows(&view, path, base, access, follow_last, &resolved);
+    if (!allowed && access == FS_WRITE && bytecode_cache_write(resolved ? resolved : path)) {
+        free(resolved);
+        PyErr_SetString(PyExc_PermissionError, "hermetic: bytecode cache not written under --fs-readonly");
+        return -1;
+    }
     if (!allowed) {
         char target[PATH_MAX + 32];
 
