@@ -351,3 +351,37 @@ def test_allow_exec_hermetic_python(tmp_path):
     assert not parent_marker.exists()
     assert not python_marker.exists()
 
+
+# How the parent starts `sys.executable -c WRITE` without subprocess: the
+# hermetic option or the hermetic_blocker keyword that makes the policy
+# read-only, and the call.
+DIRECT_START_CASES = {
+    "posix_spawn-empty-env": ("--fs-readonly", False, "os.posix_spawn(sys.executable, ARGV, {})"),
+    "posix_spawn-in-blocker": (None, True, "os.posix_spawn(sys.executable, ARGV, dict(os.environ))"),
+    "spawnv-in-blocker": (None, True, "os.spawnv(os.P_NOWAIT, sys.executable, ARGV)"),
+}
+
+
+@pytest.mark.xfail(
+    reason="only _posixsubprocess.fork_exec rewrites a hermetic child's HERMETIC_POLICY; a child "
+    "started by os.posix_spawn or os.spawnv (fork, then exec) gets the environment as given, so an "
+    "env without the policy, or a policy entered with hermetic_blocker, does not reach it",
+    strict=True,
+)
+@pytest.mark.parametrize("case", list(DIRECT_START_CASES))
+def test_direct_start_child_keeps_policy(tmp_path, case):
+    option, in_blocker, start = DIRECT_START_CASES[case]
+    marker = tmp_path / "marker"
+    body = f"""
+        ARGV = [sys.executable, "-c", f"open({{MARKER!r}}, 'w').close()"]
+        with hermetic.hermetic_blocker(fs_readonly=IN_BLOCKER):
+            pid = {start}
+            _, status = os.waitpid(pid, 0)
+        report(child_status=os.waitstatus_to_exitcode(status))
+    """
+
+    result = run_parent(tmp_path, body, *([option] if option else []), MARKER=str(marker), IN_BLOCKER=in_blocker)
+
+    values = results_of(result)
+    assert not marker.exists(), describe(result)
+    assert values["child_status"] == 77, describe(result)
