@@ -139,7 +139,7 @@ def test_version_matches_cli(tmp_path, mode):
     program = write_program(tmp_path / "program.py", "report(version=hermetic.__version__)")
 
     result = run_api(mode, program)
-    cli = hermetic("--version")
+    cli = hermetic("--version", env=child_env())
 
     assert cli.returncode == 0, describe(cli)
     cli_version = re.match(r"hermetic (\S+)", cli.stdout)
@@ -717,7 +717,7 @@ def test_unbuilt_guard_keyword_raises(tmp_path, mode, keyword, value, guard, opt
     When the guard gets built, the command-line check below fails: replace
     this test with one that checks the keyword's effect.
     """
-    cli = hermetic(*option, "--", PYTHON, "-c", "pass")
+    cli = hermetic(*option, "--", PYTHON, "-c", "pass", env=child_env())
     built_hint = f"the {guard} guard seems to be built now: test the effect of {keyword} instead\n"
     assert cli.returncode == EXIT_INTERNAL, built_hint + describe(cli)
     assert f"the {guard} guard" in cli.stderr, describe(cli)
