@@ -99,6 +99,17 @@ void policy_copy(struct hermetic_policy *into, const struct hermetic_policy *fro
 int policy_merge(struct hermetic_policy *into, const struct hermetic_policy *from,
                  const char *from_name, struct hermetic_error *err);
 
+/*
+ * Add `layer`'s restrictions to `into`, without lifting any: the Python
+ * API's blocks. A guard on in either is on; where both turn it on, only
+ * what both allow stays allowed (an intersection of the allow-lists,
+ * rounded down where it cannot be written exactly: a rule of one is kept
+ * if a rule of the other covers all of it). Returns -1 when read roots do
+ * not nest.
+ */
+int policy_restrict(struct hermetic_policy *into, const struct hermetic_policy *layer,
+                    struct hermetic_error *err);
+
 void netrule_list_add(struct netrule_list *list, const struct netrule *rule);
 
 /* The guards that `policy` turns on (a mask of enum guard). */

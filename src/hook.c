@@ -225,7 +225,7 @@ static int recompute(struct hermetic_error *err)
     policy_init(&merged);
     policy_copy(&merged, &runtime.base);
     for (size_t i = 0; i < layer_count; i++) {
-        if (policy_merge(&merged, &layers[i].policy, "hermetic_blocker", err) != 0) {
+        if (policy_restrict(&merged, &layers[i].policy, err) != 0) {
             policy_free(&merged);
             return -1;
         }
@@ -233,6 +233,14 @@ static int recompute(struct hermetic_error *err)
     policy_free(&runtime.effective);
     runtime.effective = merged;
     hook_set_effective(&runtime.effective);
+    if (runtime.self_exe != NULL) {
+        /* Children that inherit the process environment (os.execv, the
+         * shell of os.system) start under the policy in force now. */
+        char *text = policy_format_yaml(&runtime.effective, NULL);
+
+        setenv("HERMETIC_POLICY", text, 1);
+        free(text);
+    }
     return 0;
 }
 

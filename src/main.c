@@ -54,11 +54,10 @@ static void list_profiles(const struct profile_search *search)
 
 /*
  * A parent hermetic passes its policy to Python children in HERMETIC_POLICY
- * (a profile). The child starts from it, so its own options can only add
- * to it. Returns true if there was one; a policy that does not parse stops
- * hermetic, as any profile would.
+ * (a profile). Returns true if there is one; a policy that does not parse
+ * stops hermetic, as any profile would.
  */
-static bool inherit_policy(struct hermetic_policy *policy)
+static bool inherited_policy(struct hermetic_policy *policy)
 {
     const char *text = getenv(HERMETIC_POLICY_VARIABLE);
     struct profile_doc doc;
@@ -73,25 +72,39 @@ static bool inherit_policy(struct hermetic_policy *policy)
     return true;
 }
 
-/* Build the policy: what the parent passed on, the profiles in the order
- * given (or "default" for a bare hermetic-python), then the flags. */
+/*
+ * Build the policy: the profiles in the order given (or "default" for a
+ * bare hermetic-python), then the flags. Under an inherited policy these
+ * can only restrict it further: the child starts from its parent's policy,
+ * and its own options add restrictions but lift none.
+ */
 static void build_policy(const struct hermetic_options *options, const struct profile_search *search,
                          struct hermetic_policy *policy)
 {
+    struct hermetic_policy own, parent;
     struct hermetic_error err;
     bool inherited;
 
-    policy_init(policy);
-    inherited = inherit_policy(policy);
+    policy_init(&parent);
+    inherited = inherited_policy(&parent);
+    policy_init(&own);
     if (options->program == CLI_HERMETIC_PYTHON && !options->policy_given && !inherited &&
-        profile_load(search, "default", policy, &err) != 0)
+        profile_load(search, "default", &own, &err) != 0)
         log_die_error(&err);
     for (size_t i = 0; i < options->profiles.len; i++)
-        if (profile_load(search, options->profiles.items[i], policy, &err) != 0)
+        if (profile_load(search, options->profiles.items[i], &own, &err) != 0)
             log_die_error(&err);
-    if (policy_merge(policy, &options->policy, "the command line", &err) != 0 ||
-        policy_validate(policy, &err) != 0)
+    if (policy_merge(&own, &options->policy, "the command line", &err) != 0 || policy_validate(&own, &err) != 0)
         log_die_error(&err);
+    if (inherited) {
+        if (policy_restrict(&parent, &own, &err) != 0)
+            log_die_error(&err);
+        policy_free(&own);
+        *policy = parent;
+    } else {
+        policy_free(&parent);
+        *policy = own;
+    }
 }
 
 /*

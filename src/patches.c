@@ -7,6 +7,7 @@
 #include "hook.h"
 #include "module.h"
 #include "patches.h"
+#include "procpolicy.h"
 
 /*
  * Guard patches replace the C function inside a builtin's PyMethodDef entry
@@ -314,6 +315,108 @@ static const struct method_patch POSIX_PATCHES[] = {
     {"mknod", FASTCALL_KEYWORDS, (PyCFunction)(void (*)(void))guarded_mknod, &original_mknod},
 };
 
+/* ----- posix.execve and posix.posix_spawn: Python children started
+ * without subprocess ----- */
+
+static PyCFunction original_execve, original_posix_spawn, original_posix_spawnp;
+
+/* True if `path` (str, bytes or os.PathLike) runs hermetic; `search` looks
+ * it up on PATH as posix_spawnp does. */
+static bool runs_hermetic(struct hermetic_runtime *rt, PyObject *path, bool search)
+{
+    PyObject *bytes = NULL;
+    char *real;
+    bool hermetic;
+
+    if (rt->self_exe == NULL || !PyUnicode_FSConverter(path, &bytes)) {
+        PyErr_Clear();
+        return false;
+    }
+    real = search ? procpolicy_find_program(PyBytes_AS_STRING(bytes), getenv("PATH"))
+                  : procpolicy_find_program(PyBytes_AS_STRING(bytes), NULL);
+    hermetic = real != NULL && strcmp(real, rt->self_exe) == 0;
+    free(real);
+    Py_DECREF(bytes);
+    return hermetic;
+}
+
+/* A copy of the mapping `env` carrying the policy in force now. */
+static PyObject *child_environment(struct hermetic_runtime *rt, PyObject *env)
+{
+    PyObject *copy = PyDict_New(), *policy;
+    char *text;
+    int rc;
+
+    if (copy == NULL || PyDict_Merge(copy, env, 1) != 0) {
+        Py_XDECREF(copy);
+        return NULL;
+    }
+    text = policy_format_yaml(&rt->effective, NULL);
+    policy = PyUnicode_DecodeFSDefault(text);
+    free(text);
+    rc = policy != NULL ? PyDict_SetItemString(copy, "HERMETIC_POLICY", policy) : -1;
+    Py_XDECREF(policy);
+    if (rc == 0 && getenv("HERMETIC_INTERPRETER") != NULL) {
+        PyObject *interpreter = PyUnicode_DecodeFSDefault(getenv("HERMETIC_INTERPRETER"));
+
+        rc = interpreter != NULL ? PyDict_SetItemString(copy, "HERMETIC_INTERPRETER", interpreter) : -1;
+        Py_XDECREF(interpreter);
+    }
+    if (rc != 0) {
+        Py_DECREF(copy);
+        return NULL;
+    }
+    return copy;
+}
+
+/* Call `original` with the env argument (position 2, or keyword "env")
+ * replaced when the call runs hermetic. */
+static PyObject *call_with_child_env(PyCFunction original, PyObject *module, PyObject *const *args,
+                                     Py_ssize_t nargs, PyObject *kwnames, bool search)
+{
+    struct hermetic_runtime *rt = hook_runtime();
+    PyObject *path = fast_argument(args, nargs, kwnames, 0, "path");
+    PyObject *env = fast_argument(args, nargs, kwnames, 2, "env");
+    Py_ssize_t total = nargs + (kwnames ? PyTuple_GET_SIZE(kwnames) : 0);
+    PyObject *stack[16], *result, *replacement;
+
+    if (path == NULL || env == NULL || !PyMapping_Check(env) || total > 16 || !runs_hermetic(rt, path, search))
+        return ((fastcall_fn *)(void (*)(void))original)(module, args, nargs, kwnames);
+    replacement = child_environment(rt, env);
+    if (replacement == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < total; i++)
+        stack[i] = args[i] == env ? replacement : args[i];
+    result = ((fastcall_fn *)(void (*)(void))original)(module, stack, nargs, kwnames);
+    Py_DECREF(replacement);
+    return result;
+}
+
+static PyObject *guarded_execve(PyObject *module, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    return call_with_child_env(original_execve, module, args, nargs, kwnames, false);
+}
+
+static PyObject *guarded_posix_spawn(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                                     PyObject *kwnames)
+{
+    return call_with_child_env(original_posix_spawn, module, args, nargs, kwnames, false);
+}
+
+static PyObject *guarded_posix_spawnp(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                                      PyObject *kwnames)
+{
+    return call_with_child_env(original_posix_spawnp, module, args, nargs, kwnames, true);
+}
+
+static const struct method_patch CHILD_ENV_PATCHES[] = {
+    {"execve", METH_FASTCALL | METH_KEYWORDS, (PyCFunction)(void (*)(void))guarded_execve, &original_execve},
+    {"posix_spawn", METH_FASTCALL | METH_KEYWORDS, (PyCFunction)(void (*)(void))guarded_posix_spawn,
+     &original_posix_spawn},
+    {"posix_spawnp", METH_FASTCALL | METH_KEYWORDS, (PyCFunction)(void (*)(void))guarded_posix_spawnp,
+     &original_posix_spawnp},
+};
+
 /* ----- _imp.create_builtin: builtin modules load without an import event
  * when importlib's loaders are called directly ----- */
 
@@ -395,6 +498,9 @@ int patches_install(unsigned int guards)
     }
     if ((guards & GUARD_SUBPROCESS || hook_runtime()->self_exe != NULL) && !(installed & GUARD_SUBPROCESS)) {
         if (patch_module("_posixsubprocess", FORK_EXEC_PATCHES, 1) != 0)
+            return -1;
+        if (hook_runtime()->self_exe != NULL &&
+            patch_module("posix", CHILD_ENV_PATCHES, sizeof(CHILD_ENV_PATCHES) / sizeof(CHILD_ENV_PATCHES[0])) != 0)
             return -1;
         installed |= GUARD_SUBPROCESS;
     }

@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,138 @@ int policy_merge(struct hermetic_policy *into, const struct hermetic_policy *fro
         if (into->log_json == NULL)
             into->log_json = xstrdup(from->log_json);
     }
+    return 0;
+}
+
+/* True if everything `inner` allows, `outer` allows too. */
+static bool rule_within(const struct netrule *inner, const struct netrule *outer)
+{
+    if (outer->port != 0 && outer->port != inner->port)
+        return false;
+    if (inner->kind == NETRULE_NETWORK)
+        return outer->kind == NETRULE_NETWORK && outer->prefix_len <= inner->prefix_len &&
+               netaddr_in_prefix(&inner->addr, &outer->addr, outer->prefix_len);
+    if (outer->kind == NETRULE_DOMAIN)
+        return netname_in_domain(inner->name, outer->name);
+    if (outer->kind == NETRULE_SUBDOMAINS)
+        return strcmp(inner->name, outer->name) != 0 && netname_in_domain(inner->name, outer->name);
+    return false;
+}
+
+static void intersect_rules(struct netrule_list *into, const struct netrule_list *other)
+{
+    struct netrule_list kept = {0};
+
+    for (size_t i = 0; i < into->len; i++)
+        for (size_t k = 0; k < other->len; k++)
+            if (rule_within(&into->items[i], &other->items[k]))
+                netrule_list_add(&kept, &into->items[i]);
+    for (size_t k = 0; k < other->len; k++)
+        for (size_t i = 0; i < into->len; i++)
+            if (rule_within(&other->items[k], &into->items[i]))
+                netrule_list_add(&kept, &other->items[k]);
+    free(into->items);
+    *into = kept;
+}
+
+/* Entries of either list that lie within an entry of the other, by
+ * `within` (a path tree, a package). */
+static void intersect_trees(struct strlist *into, const struct strlist *other,
+                            bool (*within)(const char *, const char *))
+{
+    struct strlist kept = {0};
+
+    for (size_t i = 0; i < into->len; i++)
+        for (size_t k = 0; k < other->len; k++)
+            if (within(into->items[i], other->items[k]))
+                strlist_add_unique(&kept, into->items[i]);
+    for (size_t k = 0; k < other->len; k++)
+        for (size_t i = 0; i < into->len; i++)
+            if (within(other->items[k], into->items[i]))
+                strlist_add_unique(&kept, other->items[k]);
+    strlist_free(into);
+    *into = kept;
+}
+
+static bool same_string(const char *a, const char *b)
+{
+    return strcmp(a, b) == 0;
+}
+
+static bool in_package(const char *module, const char *package)
+{
+    size_t n = strlen(package);
+
+    return strncmp(module, package, n) == 0 && (module[n] == '\0' || module[n] == '.');
+}
+
+/* An environment pattern `inner` is covered by `outer` if it has no glob
+ * characters and `outer` matches it. */
+static bool pattern_within(const char *inner, const char *outer)
+{
+    return strcmp(inner, outer) == 0 || (strpbrk(inner, "*?[") == NULL && fnmatch(outer, inner, 0) == 0);
+}
+
+/* Both block a guard: keep what both allow. One blocks it: its allowances.
+ * Neither: nothing to keep. */
+#define RESTRICT_LIST(into_block, layer_block, into_list, layer_list, within)       \
+    do {                                                                            \
+        if ((into_block) && (layer_block))                                          \
+            intersect_trees(&(into_list), &(layer_list), within);                   \
+        else if (layer_block) {                                                     \
+            strlist_free(&(into_list));                                             \
+            strlist_copy(&(into_list), &(layer_list));                              \
+        }                                                                           \
+    } while (0)
+
+int policy_restrict(struct hermetic_policy *into, const struct hermetic_policy *layer,
+                    struct hermetic_error *err)
+{
+    struct policy_network *net = &into->network;
+    const struct policy_network *lnet = &layer->network;
+
+    if (net->block && lnet->block) {
+        net->allow_localhost = net->allow_localhost && lnet->allow_localhost;
+        net->allow_unix_sockets = net->allow_unix_sockets && lnet->allow_unix_sockets;
+        intersect_rules(&net->allow, &lnet->allow);
+    } else if (lnet->block) {
+        net->allow_localhost = lnet->allow_localhost;
+        net->allow_unix_sockets = lnet->allow_unix_sockets;
+        free(net->allow.items);
+        memset(&net->allow, 0, sizeof(net->allow));
+        for (size_t i = 0; i < lnet->allow.len; i++)
+            netrule_list_add(&net->allow, &lnet->allow.items[i]);
+    }
+    net->block |= lnet->block;
+
+    RESTRICT_LIST(into->subprocess.block, layer->subprocess.block, into->subprocess.allow_exec,
+                  layer->subprocess.allow_exec, same_string);
+    into->subprocess.block |= layer->subprocess.block;
+
+    RESTRICT_LIST(into->filesystem.readonly, layer->filesystem.readonly, into->filesystem.allow_write,
+                  layer->filesystem.allow_write, pathrule_within);
+    RESTRICT_LIST(into->filesystem.root != NULL, layer->filesystem.root != NULL, into->filesystem.allow_read,
+                  layer->filesystem.allow_read, pathrule_within);
+    into->filesystem.readonly |= layer->filesystem.readonly;
+    if (merge_root(into, layer->filesystem.root, "hermetic_blocker", err) != 0)
+        return -1;
+
+    RESTRICT_LIST(into->native.block, layer->native.block, into->native.allow, layer->native.allow, in_package);
+    into->native.block |= layer->native.block;
+    RESTRICT_LIST(into->environment.scrub, layer->environment.scrub, into->environment.allow,
+                  layer->environment.allow, pattern_within);
+    into->environment.scrub |= layer->environment.scrub;
+
+    into->code_exec.block |= layer->code_exec.block;
+    strlist_copy(&into->imports.deny, &layer->imports.deny);
+    into->interpreter.block_mutation |= layer->interpreter.block_mutation;
+    into->seal |= layer->seal;
+    if (layer->kernel > into->kernel)
+        into->kernel = layer->kernel;
+    if (layer->on_violation > into->on_violation)
+        into->on_violation = layer->on_violation;
+    if (layer->trace > into->trace)
+        into->trace = layer->trace;
     return 0;
 }
 

@@ -82,10 +82,12 @@ SANDBOX_PTH = "_sandboxing_egress_ca.pth"
 def strip_start_up_noise(stderr):
     """Return stderr without what the machine's sandbox .pth file caused."""
     lines = stderr.splitlines(keepends=True)
-    kept, skipping, saw_pth = [], False, False
+    # With --trace the blocked exec is printed before site's error block.
+    saw_pth = any(line.startswith("Error processing line") and SANDBOX_PTH in line for line in lines)
+    kept, skipping = [], False
     for line in lines:
         if line.startswith("Error processing line") and SANDBOX_PTH in line:
-            skipping = saw_pth = True
+            skipping = True
             continue
         if skipping:
             if line.startswith("Remainder of file ignored"):

@@ -362,12 +362,6 @@ DIRECT_START_CASES = {
 }
 
 
-@pytest.mark.xfail(
-    reason="only _posixsubprocess.fork_exec rewrites a hermetic child's HERMETIC_POLICY; a child "
-    "started by os.posix_spawn or os.spawnv (fork, then exec) gets the environment as given, so an "
-    "env without the policy, or a policy entered with hermetic_blocker, does not reach it",
-    strict=True,
-)
 @pytest.mark.parametrize("case", list(DIRECT_START_CASES))
 def test_direct_start_child_keeps_policy(tmp_path, case):
     option, in_blocker, start = DIRECT_START_CASES[case]
