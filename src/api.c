@@ -1,8 +1,11 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <stdint.h>
+
 #include "api.h"
 #include "cli.h"
+#include "codepolicy.h"
 #include "envscrub.h"
 #include "guards.h"
 #include "hook.h"
@@ -15,6 +18,8 @@
  * value; how the value is given. The aliases (no_network, no_env, ...) are
  * those the earlier pure-Python hermetic accepted.
  */
+#define LAYER_CAPSULE "hermetic.layer"
+
 enum keyword_kind {
     KEYWORD_FLAG,   /* a truth value; False adds nothing */
     KEYWORD_LIST,   /* a str or an iterable of str, each given to the option */
@@ -160,6 +165,13 @@ static int policy_from_keywords(PyObject *kwargs, struct hermetic_policy *policy
             goto done;
         }
     }
+    for (size_t i = 0; i < policy->imports.deny.len; i++) {
+        if (codepolicy_essential(policy->imports.deny.items[i])) {
+            PyErr_Format(PyExc_ValueError, "deny_imports: the interpreter needs %s to run; it cannot be denied",
+                         policy->imports.deny.items[i]);
+            goto done;
+        }
+    }
     if (policy_check_implemented(policy, &err) != 0) {
         api_raise_error(err.message);
         goto done;
@@ -199,7 +211,9 @@ static PyObject *api_push(PyObject *module, PyObject *args, PyObject *kwargs)
         hook_pop_layer(id);
         return NULL;
     }
-    return PyLong_FromUnsignedLong(id);
+    /* An opaque handle rather than the number: Python cannot make one, so
+     * code that did not enter a block cannot guess its way to leaving it. */
+    return PyCapsule_New((void *)(uintptr_t)id, LAYER_CAPSULE, NULL);
 }
 
 /* _check(**options): validate keywords without applying them. */
@@ -219,15 +233,15 @@ static PyObject *api_check(PyObject *module, PyObject *args, PyObject *kwargs)
     Py_RETURN_NONE;
 }
 
-/* _pop(id): remove a layer; a sealed layer stays. */
-static PyObject *api_pop(PyObject *module, PyObject *id)
+/* _pop(handle): remove the layer of a _push handle; a sealed one stays. */
+static PyObject *api_pop(PyObject *module, PyObject *handle)
 {
-    unsigned long value = PyLong_AsUnsignedLong(id);
+    void *id = PyCapsule_GetPointer(handle, LAYER_CAPSULE);
 
     (void)module;
-    if (value == (unsigned long)-1 && PyErr_Occurred())
+    if (id == NULL)
         return NULL;
-    hook_pop_layer(value);
+    hook_pop_layer((unsigned long)(uintptr_t)id);
     Py_RETURN_NONE;
 }
 
@@ -315,25 +329,98 @@ static PyObject *api_policy(PyObject *module, PyObject *unused)
     return dict;
 }
 
-/* _env_keeps(name) -> bool: whether the effective policy keeps environment
- * variable `name` visible (no scrubbing, the safe set, or --allow-env). */
-static PyObject *api_env_keeps(PyObject *module, PyObject *name)
+/* Values hidden by block_environment, to put back when no block hides
+ * them any more (name -> value). Kept here, out of Python's reach: a
+ * module attribute would hand them to the program. */
+static PyObject *hidden_environment;
+
+static bool env_keeps(const char *name)
 {
     const struct hermetic_policy *p = &hook_runtime()->effective;
-    const char *text = PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
 
-    (void)module;
-    if (text == NULL)
-        return PyErr_Occurred() ? NULL : PyErr_Format(PyExc_TypeError, "expected a str");
-    return PyBool_FromLong(!p->environment.scrub || envscrub_keeps(text, &p->environment.allow));
+    return !p->environment.scrub || envscrub_keeps(name, &p->environment.allow);
+}
+
+/* Hide or restore one variable in os.environ and posix.environ. */
+static int sync_variable(PyObject *environ, PyObject *posix_environ, PyObject *name, PyObject *value, bool hide)
+{
+    PyObject *key = PyUnicode_EncodeFSDefault(name), *bytes_value = NULL;
+    int rc = -1;
+
+    if (key == NULL)
+        return -1;
+    if (hide) {
+        if (PyDict_SetItem(hidden_environment, name, value) == 0 && PyObject_DelItem(environ, name) == 0) {
+            rc = 0;
+            if (PyDict_Check(posix_environ) && PyDict_DelItem(posix_environ, key) != 0)
+                PyErr_Clear();
+        }
+    } else {
+        bytes_value = PyUnicode_EncodeFSDefault(value);
+        if (bytes_value != NULL && PyObject_SetItem(environ, name, value) == 0 &&
+            (!PyDict_Check(posix_environ) || PyDict_SetItem(posix_environ, key, bytes_value) == 0) &&
+            PyDict_DelItem(hidden_environment, name) == 0)
+            rc = 0;
+    }
+    Py_DECREF(key);
+    Py_XDECREF(bytes_value);
+    return rc;
+}
+
+/* _sync_environment(): hide the variables the policy scrubs from
+ * os.environ and posix.environ (which os.environ does not update), and
+ * restore the others. */
+static PyObject *api_sync_environment(PyObject *module, PyObject *unused)
+{
+    PyObject *os = PyImport_ImportModule("os"), *posix = PyImport_ImportModule("posix");
+    PyObject *environ = os ? PyObject_GetAttrString(os, "environ") : NULL;
+    PyObject *posix_environ = posix ? PyObject_GetAttrString(posix, "environ") : NULL;
+    PyObject *names = NULL, *result = NULL;
+
+    (void)module, (void)unused;
+    if (hidden_environment == NULL && (hidden_environment = PyDict_New()) == NULL)
+        goto done;
+    if (environ == NULL || posix_environ == NULL || (names = PySequence_List(environ)) == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(names); i++) {
+        PyObject *name = PyList_GET_ITEM(names, i), *value;
+        const char *text = PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
+
+        if (text == NULL || env_keeps(text))
+            continue;
+        value = PyObject_GetItem(environ, name);
+        if (value == NULL || sync_variable(environ, posix_environ, name, value, true) != 0) {
+            Py_XDECREF(value);
+            goto done;
+        }
+        Py_DECREF(value);
+    }
+    Py_SETREF(names, PyDict_Items(hidden_environment));
+    for (Py_ssize_t i = 0; names != NULL && i < PyList_GET_SIZE(names); i++) {
+        PyObject *pair = PyList_GET_ITEM(names, i);
+        const char *text = PyUnicode_AsUTF8(PyTuple_GET_ITEM(pair, 0));
+
+        if (text != NULL && env_keeps(text) &&
+            sync_variable(environ, posix_environ, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), false) != 0)
+            goto done;
+    }
+    if (names != NULL)
+        result = Py_NewRef(Py_None);
+done:
+    Py_XDECREF(names);
+    Py_XDECREF(environ);
+    Py_XDECREF(posix_environ);
+    Py_XDECREF(os);
+    Py_XDECREF(posix);
+    return result;
 }
 
 PyMethodDef api_methods[] = {
-    {"_env_keeps", api_env_keeps, METH_O,
-     "_env_keeps(name) -> bool\n\nWhether the policy keeps environment variable name visible."},
+    {"_sync_environment", api_sync_environment, METH_NOARGS,
+     "_sync_environment()\n\nHide the variables the policy scrubs, and restore the others."},
     {"_push", (PyCFunction)(void (*)(void))api_push, METH_VARARGS | METH_KEYWORDS,
-     "_push(**options) -> int\n\nApply a policy layer; returns its id for _pop."},
-    {"_pop", api_pop, METH_O, "_pop(id)\n\nRemove a policy layer (a sealed one stays)."},
+     "_push(**options) -> handle\n\nApply a policy layer; returns the handle _pop takes."},
+    {"_pop", api_pop, METH_O, "_pop(handle)\n\nRemove a policy layer (a sealed one stays)."},
     {"_check", (PyCFunction)(void (*)(void))api_check, METH_VARARGS | METH_KEYWORDS,
      "_check(**options)\n\nValidate hermetic_blocker keywords without applying them."},
     {"policy", api_policy, METH_NOARGS,

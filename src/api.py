@@ -2,12 +2,11 @@
 
 This file is compiled into the hermetic module and runs in its namespace
 the first time one of these names is used, so importing hermetic costs
-nothing more. _check, _push and _pop are the module's C functions.
+nothing more. _check, _push, _pop and _sync_environment are the module's C
+functions.
 """
 
 import functools
-import os
-import posix
 
 # co_flags bit of a coroutine function (CO_COROUTINE in CPython's code.h);
 # checking it avoids importing inspect.
@@ -73,28 +72,6 @@ class hermetic_blocker:
     def __repr__(self):
         options = ", ".join(f"{k}={v!r}" for k, v in sorted(self._options.items()))
         return f"hermetic_blocker({options})"
-
-
-# Variables hidden by block_environment, to put back when no block hides
-# them any more: name -> value.
-_hidden_environment = {}
-
-
-def _sync_environment():
-    """Hide the variables the policy scrubs, and restore the others.
-
-    os.environ and posix.environ are separate mappings; both change, and
-    os.environ passes the change on to the C environment that children get.
-    """
-    for name in list(os.environ):
-        if not _env_keeps(name):
-            _hidden_environment[name] = os.environ.pop(name)
-            posix.environ.pop(os.fsencode(name), None)
-    for name in list(_hidden_environment):
-        if _env_keeps(name):
-            value = _hidden_environment.pop(name)
-            os.environ[name] = value
-            posix.environ[os.fsencode(name)] = os.fsencode(value)
 
 
 def with_hermetic(*args, **options):

@@ -23,7 +23,45 @@ static bool in_package(const char *module, const char *package)
     return strncmp(module, package, n) == 0 && (module[n] == '\0' || module[n] == '.');
 }
 
+static bool pickle_global_allowed(const char *module, const char *name);
+
 bool codepolicy_pickle_allowed(const char *module, const char *name)
+{
+    char part[256];
+    const char *start = name;
+
+    /* Protocol 4 looks up dotted names attribute by attribute, so
+     * __main__ with "os.system" reaches os.system through the os that
+     * __main__ imported. Each step must pass on its own: a component
+     * that names a module counts as that module, and no component may
+     * be a dunder (__globals__, __builtins__, __subclasses__). */
+    if (strchr(name, '.') != NULL) {
+        const char *owner = module;
+        char owner_buf[256];
+
+        for (const char *dot; (dot = strchr(start, '.')) != NULL; start = dot + 1) {
+            size_t n = (size_t)(dot - start);
+
+            if (n == 0 || n >= sizeof(part))
+                return false;
+            memcpy(part, start, n);
+            part[n] = '\0';
+            if (strncmp(part, "__", 2) == 0 || !pickle_global_allowed(owner, part) ||
+                !pickle_global_allowed(part, "x"))
+                return false;
+            snprintf(owner_buf, sizeof(owner_buf), "%s", part);
+            owner = owner_buf;
+        }
+        if (strncmp(start, "__", 2) == 0)
+            return false;
+        return pickle_global_allowed(owner, start) && pickle_global_allowed(module, start) &&
+               pickle_global_allowed(start, "x");
+    }
+    /* A denied module reached as an attribute of another (__main__.os). */
+    return pickle_global_allowed(module, name) && pickle_global_allowed(name, "x");
+}
+
+static bool pickle_global_allowed(const char *module, const char *name)
 {
     /* Modules whose functions and classes run programs, evaluate or load
      * code, touch files or sockets, or reach into the interpreter. */
@@ -34,13 +72,15 @@ bool codepolicy_pickle_allowed(const char *module, const char *name)
         "pathlib", "tempfile", "gc", "inspect", "ast", "compileall", "py_compile", "zipimport", "pydoc",
         "timeit", "trace", "pdb", "bdb", "cProfile", "profile", "doctest", "unittest", "hermetic",
     };
-    /* What unpickling may take from builtins: data types only. */
+    /* What unpickling may take from builtins: data types, and getattr,
+     * with which CPython pickles enum members (getattr(Color, "RED")). */
     static const char *const safe_builtins[] = {
         "bool", "bytearray", "bytes", "complex", "dict", "float", "frozenset", "int", "list", "object",
-        "range", "set", "slice", "str", "tuple", "NotImplemented", "Ellipsis",
+        "range", "set", "slice", "str", "tuple", "NotImplemented", "Ellipsis", "getattr",
     };
 
-    if (strcmp(module, "builtins") == 0 || strcmp(module, "__builtin__") == 0) {
+    if (strcmp(module, "builtins") == 0 || strcmp(module, "__builtin__") == 0 ||
+        strcmp(module, "__builtins__") == 0) {
         for (size_t i = 0; i < sizeof(safe_builtins) / sizeof(safe_builtins[0]); i++)
             if (strcmp(name, safe_builtins[i]) == 0)
                 return true;

@@ -25,6 +25,8 @@ int envscrub_apply(const struct strlist *allow)
 {
     extern char **environ;
     struct strlist doomed = {0};
+    char **strings = NULL;
+    size_t count = 0, capacity = 0;
     int removed;
 
     /* Collect first: unsetenv changes environ while it is walked. */
@@ -32,12 +34,21 @@ int envscrub_apply(const struct strlist *allow)
         const char *eq = strchr(*entry, '=');
         char *name = xstrndup(*entry, eq ? (size_t)(eq - *entry) : strlen(*entry));
 
-        if (!envscrub_keeps(name, allow))
+        if (!envscrub_keeps(name, allow)) {
             strlist_add_unique(&doomed, name);
+            strings = xgrow(strings, &capacity, count + 1, sizeof(*strings));
+            strings[count++] = *entry;
+        }
         free(name);
     }
     for (size_t i = 0; i < doomed.len; i++)
         unsetenv(doomed.items[i]);
+    /* unsetenv only drops the pointers: the strings stay in the block the
+     * kernel gave the process, which /proc/PID/environ shows to this
+     * process and to its children. Overwrite them. */
+    for (size_t i = 0; i < count; i++)
+        explicit_bzero(strings[i], strlen(strings[i]));
+    free(strings);
     removed = (int)doomed.len;
     strlist_free(&doomed);
     return removed;

@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "alloc.h"
+#include "codepolicy.h"
 #include "pathrule.h"
 #include "procpolicy.h"
 #include "profile.h"
@@ -459,6 +460,8 @@ static int add_native(struct reader *r, const char *key, const char *value, yaml
 
 static int add_denied_import(struct reader *r, const char *key, const char *value, yaml_mark_t mark)
 {
+    if (codepolicy_essential(value))
+        return fail_at(r, mark, "%s: the interpreter needs %s to run; it cannot be denied", key, value);
     return add_module(r, key, value, mark, &r->doc->policy.imports.deny);
 }
 

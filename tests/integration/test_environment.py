@@ -70,12 +70,8 @@ READ_TECHNIQUES = {
 CHILD_TECHNIQUES = ("child_env", "child_shell")
 
 # Techniques the guard does not stop yet, each with the reason.
-KNOWN_LEAKS = {
-    "proc_self_environ": (
-        "hermetic removes scrubbed variables with unsetenv, which leaves the process's "
-        "original environment block, and so /proc/self/environ, unchanged"
-    ),
-}
+# Routes that still show a scrubbed variable, each with the reason (none now).
+KNOWN_LEAKS = {}
 
 
 def technique_params(names):
@@ -452,11 +448,6 @@ def test_api_block_keeps_safe_set(api_result):
     assert observed(api_result)["inside"]["PATH"] == CLEAN_PATH, describe(api_result)
 
 
-@pytest.mark.xfail(
-    reason="the API keeps the hidden values in the module-level dict hermetic._hidden_environment, "
-    "where the program can read them inside the block",
-    strict=True,
-)
 def test_api_block_keeps_no_copy_in_module(tmp_path):
     """No hermetic attribute contains the hidden value, as the earlier tool's os.environ._backing did."""
     body = """

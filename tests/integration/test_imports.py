@@ -457,11 +457,6 @@ def test_essential_module_usage_error(module):
     assert f"--deny-import {module}:" in result.stderr, describe(result)
 
 
-@pytest.mark.xfail(
-    reason="a profile that denies an essential module exits 64 with a message about --deny-import "
-    "instead of a profile error (exit 78) that names the file",
-    strict=True,
-)
 def test_essential_module_in_profile(tmp_path):
     profile = tmp_path / "deny-os.yaml"
     profile.write_text("version: 1\nimports: {deny: [os]}\n")
@@ -473,11 +468,6 @@ def test_essential_module_in_profile(tmp_path):
     assert str(profile) in result.stderr, describe(result)
 
 
-@pytest.mark.xfail(
-    reason="hermetic_blocker(deny_imports=['os']) is accepted, and entering the block deletes os from "
-    "sys.modules for good",
-    strict=True,
-)
 def test_api_rejects_essential_module(tmp_path):
     body = """
         import hermetic

@@ -226,7 +226,10 @@ def test_builtin_import_works_sealed(tmp_path):
 
 POP_EVERY_LAYER = """
 for layer in range(1, 64):
-    hermetic._pop(layer)
+    try:
+        hermetic._pop(layer)
+    except (TypeError, ValueError):
+        pass
 """
 
 NOTHING_TO_CALL_BODY = """
@@ -312,11 +315,6 @@ def test_sealed_layer_in_policy(tmp_path):
     assert recorded(marker) == ["block True"], describe(result)
 
 
-@pytest.mark.xfail(
-    reason="under --seal, hermetic._pop(id) from inside a hermetic_blocker block without sealed=True "
-    "removes that block's policy, as the earlier tool's uninstall_all() did",
-    strict=True,
-)
 def test_pop_cannot_lift_block_under_seal(tmp_path):
     inside = (POP_EVERY_LAYER.strip() + '\nos.system("touch " + MARKER + ".process")').replace("\n", "\n    ")
     body = SEALED_LAYER_BODY.format(sealed=False, inside=inside)
@@ -378,11 +376,6 @@ def test_logging_and_warnings_sealed(tmp_path):
     assert relevant_blocked_lines(result.stderr) == [], describe(result)
 
 
-@pytest.mark.xfail(
-    reason="block-all is documented as every guard hermetic has, but profiles/block-all.yaml "
-    "does not set seal: true",
-    strict=True,
-)
 def test_block_all_seals():
     result = run_hermetic(["--profile", "block-all", "--show-policy"])
 
