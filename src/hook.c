@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -109,6 +110,16 @@ static const struct guard_event {
 static const struct guard_event *buckets[BUCKET_COUNT][BUCKET_DEPTH];
 static unsigned char event_lengths[EVENT_COUNT];
 
+/* One bit per pair of first two bytes that starts a watched event:
+ * builtins.id, object.__getattr__ and the other frequent unwatched events
+ * are rejected with one load, before strlen. */
+static uint64_t first_pairs[65536 / 64];
+
+static unsigned int first_pair(const char *name)
+{
+    return (unsigned char)name[0] | (name[0] != '\0' ? (unsigned int)(unsigned char)name[1] << 8 : 0u);
+}
+
 static unsigned int bucket_of(const char *name, size_t len)
 {
     unsigned int h = (unsigned int)len;
@@ -129,6 +140,7 @@ static int build_buckets(void)
         size_t slot = 0;
 
         event_lengths[i] = (unsigned char)len;
+        first_pairs[first_pair(EVENTS[i].name) / 64] |= 1ull << (first_pair(EVENTS[i].name) % 64);
         while (slot < BUCKET_DEPTH && buckets[b][slot] != NULL)
             slot++;
         if (slot == BUCKET_DEPTH)
@@ -141,10 +153,15 @@ static int build_buckets(void)
 static int audit_hook(const char *event, PyObject *args, void *data)
 {
     struct hermetic_runtime *rt = data;
-    size_t len = strlen(event);
-    const struct guard_event *const *bucket = buckets[bucket_of(event, len)];
+    unsigned int pair = first_pair(event);
+    const struct guard_event *const *bucket;
+    size_t len;
     int rc = 0;
 
+    if (!(first_pairs[pair / 64] & (1ull << (pair % 64))))
+        return 0;
+    len = strlen(event);
+    bucket = buckets[bucket_of(event, len)];
     if (!rt->active && rt->armed && len == 6 && memcmp(event, "import", 6) == 0)
         hook_activate();
 
