@@ -3,6 +3,7 @@
 #   make              build build/hermetic and build/hermetic-python
 #   make check        unit tests (Check) and integration tests (pytest)
 #   make demo         build, then run examples/demo.py under --no-network
+#   make bench        measure against /usr/bin/python3, write BENCHMARKS.md
 #   make deps         install the Debian packages the build and tests need
 #   make install      PREFIX=/usr/local, DESTDIR for staging
 #
@@ -52,7 +53,7 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsu
 DECISION_SRC = src/alloc.c src/error.c src/log.c src/strlist.c src/textbuf.c src/cli.c \
                src/policy.c src/profile.c src/netaddr.c src/netpolicy.c \
                src/pathrule.c src/resolve.c src/violations.c src/hosts.c \
-               src/fspolicy.c src/procpolicy.c src/nativepolicy.c src/envscrub.c src/kernel.c \
+               src/fspolicy.c src/fscache.c src/procpolicy.c src/nativepolicy.c src/envscrub.c src/kernel.c \
                src/codepolicy.c
 # Adapters: embed CPython and turn audit events into decisions.
 ADAPTER_SRC  = src/host.c src/hook.c src/module.c src/api.c src/patches.c src/paths.c \
@@ -85,7 +86,7 @@ else
 Q = @
 endif
 
-.PHONY: all check unit integration demo deps install uninstall clean FORCE
+.PHONY: all check unit integration demo bench bench-smoke deps install uninstall clean FORCE
 
 all: $(BUILD)/hermetic $(BUILD)/hermetic-python $(BUILD)/profiles $(EXT_MODULE)
 
@@ -159,6 +160,22 @@ integration: all
 
 demo: all
 	@sh examples/demo.sh $(BUILD)/hermetic
+
+# Benchmarks: a measurement, not a test. BENCH_RUNS sets the runs per
+# command; bench-smoke runs each benchmark program once, for CI.
+BENCH_RUNS ?= 30
+NULL_HOOK   = $(BUILD)/bench/nullhook$(EXT_SUFFIX)
+
+$(NULL_HOOK): bench/nullhook.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (benchmark)")
+	$(Q)$(CC) $(CFLAGS) -fPIC -shared $(PY_INCLUDES) $(WARNINGS) -o $@ $<
+
+bench: all $(NULL_HOOK)
+	$(PYTHON) bench/run.py --build $(BUILD) --runs $(BENCH_RUNS) --output BENCHMARKS.md
+
+bench-smoke: all $(NULL_HOOK)
+	$(PYTHON) bench/run.py --build $(BUILD) --smoke
 
 # Installs the Debian packages that building and testing need. As root it
 # runs apt-get; otherwise it prints the command to run.

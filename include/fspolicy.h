@@ -48,6 +48,11 @@ char *fspolicy_resolve(const char *path, const char *base, bool follow_last);
 bool fspolicy_allows(const struct fspolicy_view *view, const char *path, const char *base,
                      enum fs_access access, bool follow_last, char **resolved);
 
+/* True if a read of `path`, allowed and already its own real path, may be
+ * remembered (see fscache.h): the filesystem is read-only and no
+ * --allow-write path contains it. */
+bool fspolicy_cacheable(const struct fspolicy_view *view, const char *path);
+
 /* True for an open() mode or flags that can change the file: a mode with
  * w, a, x or +, or flags with O_WRONLY, O_RDWR, O_CREAT, O_TRUNC or O_APPEND. */
 bool fspolicy_is_write_open(const char *mode, int flags);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "fscache.h"
 #include "hosts.h"
 #include "netpolicy.h"
 #include "policy.h"
@@ -28,6 +29,7 @@ struct hermetic_runtime {
     struct strlist fs_trusted;         /* the interpreter's library directories */
     struct strlist fs_readable;        /* the program's script and its directory */
     struct strlist fs_devices;         /* /dev/null and other data-less devices */
+    struct fscache fs_cache;           /* reads allowed before, under a read root */
     struct strlist code_trusted;       /* the standard library, whose code may compile */
     char *libdynload;                  /* the standard library's lib-dynload, a real path */
     struct strlist profile_dirs;       /* where the Python API's profile= looks */

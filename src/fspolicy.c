@@ -188,6 +188,14 @@ bool fspolicy_allows(const struct fspolicy_view *view, const char *path, const c
     return allowed;
 }
 
+bool fspolicy_cacheable(const struct fspolicy_view *view, const char *path)
+{
+    const struct hermetic_policy *p = view->policy;
+
+    return p->filesystem.readonly && path[0] == '/' && !has_dotdot(path) &&
+           !within_any(path, &p->filesystem.allow_write);
+}
+
 bool fspolicy_is_write_open(const char *mode, int flags)
 {
     if (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND))

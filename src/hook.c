@@ -67,12 +67,12 @@ static const struct guard_event {
     {"os.listxattr", GUARD_FILESYSTEM, guard_filesystem_getxattr},
     {"sqlite3.connect", GUARD_FILESYSTEM, guard_filesystem_sqlite_connect},
     {"mmap.__new__", GUARD_FILESYSTEM, guard_filesystem_mmap},
-    {"subprocess.Popen", GUARD_SUBPROCESS, guard_subprocess_popen},
-    {"os.system", GUARD_SUBPROCESS, guard_subprocess_system},
-    {"os.exec", GUARD_SUBPROCESS, guard_subprocess_exec},
-    {"os.posix_spawn", GUARD_SUBPROCESS, guard_subprocess_exec},
-    {"os.fork", GUARD_SUBPROCESS, guard_subprocess_fork},
-    {"os.forkpty", GUARD_SUBPROCESS, guard_subprocess_fork},
+    {"subprocess.Popen", GUARD_SUBPROCESS | GUARD_ALWAYS, guard_subprocess_popen},
+    {"os.system", GUARD_SUBPROCESS | GUARD_ALWAYS, guard_subprocess_system},
+    {"os.exec", GUARD_SUBPROCESS | GUARD_ALWAYS, guard_subprocess_exec},
+    {"os.posix_spawn", GUARD_SUBPROCESS | GUARD_ALWAYS, guard_subprocess_exec},
+    {"os.fork", GUARD_SUBPROCESS | GUARD_ALWAYS, guard_subprocess_fork},
+    {"os.forkpty", GUARD_SUBPROCESS | GUARD_ALWAYS, guard_subprocess_fork},
     {"import", GUARD_NATIVE | GUARD_FILESYSTEM | GUARD_IMPORTS | GUARD_INTERPRETER, guard_import_event},
     {"ctypes.dlopen", GUARD_NATIVE, guard_native_dlopen},
     {"sqlite3.enable_load_extension", GUARD_NATIVE, guard_native_sqlite_enable},
@@ -218,6 +218,7 @@ void hook_set_effective(const struct hermetic_policy *policy)
 {
     if (policy != &runtime.effective)
         policy_copy(&runtime.effective, policy);
+    fscache_invalidate(&runtime.fs_cache);
     if (runtime.active)
         runtime.guards = policy_guards(&runtime.effective) | GUARD_ALWAYS;
 }

@@ -37,6 +37,16 @@ static int path_argument(PyObject *object, char *out, size_t size, int *fd)
         *fd = (int)value;
         return value >= INT_MIN && value <= INT_MAX ? 1 : -1;
     }
+    if (PyUnicode_CheckExact(object) && PyUnicode_IS_ASCII(object)) {
+        /* The common case, without a copy: ASCII is the same bytes in
+         * every filesystem encoding. */
+        length = PyUnicode_GET_LENGTH(object);
+        data = PyUnicode_DATA(object);
+        if ((size_t)length >= size || memchr(data, '\0', (size_t)length) != NULL)
+            return -1;
+        memcpy(out, data, (size_t)length + 1);
+        return 0;
+    }
     path = PyOS_FSPath(object);
     if (path == NULL) {
         PyErr_Clear();
@@ -143,7 +153,7 @@ int guard_filesystem_check(struct hermetic_runtime *rt, const char *action, PyOb
     struct fspolicy_view view = view_of(rt);
     char *resolved = NULL;
     int fd = -1, kind;
-    bool allowed;
+    bool allowed, cacheable;
 
     if (access == FS_WRITE && !rt->effective.filesystem.readonly)
         return 0;
@@ -165,7 +175,13 @@ int guard_filesystem_check(struct hermetic_runtime *rt, const char *action, PyOb
         return hook_block(GUARD_FILESYSTEM, VIOLATION_PERMISSION, path,
                           "%s: %s(%s relative to an unknown directory descriptor)",
                           access == FS_WRITE ? "filesystem readonly" : "read outside root", action, path);
+    cacheable = access == FS_READ && path[0] == '/' && !hook_tracing_allowed();
+    if (cacheable && fscache_contains(&rt->fs_cache, path, strlen(path), follow_last))
+        return 0;
     allowed = fspolicy_allows(&view, path, base, access, follow_last, &resolved);
+    if (allowed && cacheable && resolved != NULL && strcmp(resolved, path) == 0 &&
+        fspolicy_cacheable(&view, path))
+        fscache_add(&rt->fs_cache, path, strlen(path), follow_last);
     if (!allowed && access == FS_WRITE && bytecode_cache_write(resolved ? resolved : path)) {
         free(resolved);
         PyErr_SetString(PyExc_PermissionError, "hermetic: bytecode cache not written under --fs-readonly");

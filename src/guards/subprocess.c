@@ -92,6 +92,15 @@ static int decide_program(struct hermetic_runtime *rt, PyObject *program, PyObje
     return decide(rt, name, procpolicy_find_program(name, search));
 }
 
+/* True if the subprocess guard decides process creation. Called for
+ * every new process, guarded or not: the child may not be under this
+ * policy and could change the filesystem, so cached reads stop here. */
+static bool subprocess_guarded(struct hermetic_runtime *rt)
+{
+    fscache_stop(&rt->fs_cache);
+    return (rt->guards & GUARD_SUBPROCESS) != 0;
+}
+
 /* subprocess.Popen (executable, args, cwd, env): Popen, run, call, os.popen,
  * asyncio subprocesses. `executable` is args[0] unless given. */
 int guard_subprocess_popen(struct hermetic_runtime *rt, PyObject *args)
@@ -100,6 +109,8 @@ int guard_subprocess_popen(struct hermetic_runtime *rt, PyObject *args)
     PyObject *cwd_object;
     const char *cwd_text = NULL;
 
+    if (!subprocess_guarded(rt))
+        return 0;
     if (PyTuple_GET_SIZE(args) < 4)
         return hook_block(GUARD_SUBPROCESS, VIOLATION_PERMISSION, "?", "subprocess disabled: exec(malformed audit event)");
     cwd_object = PyTuple_GET_ITEM(args, 2);
@@ -112,12 +123,16 @@ int guard_subprocess_popen(struct hermetic_runtime *rt, PyObject *args)
 int guard_subprocess_system(struct hermetic_runtime *rt, PyObject *args)
 {
     (void)args;
+    if (!subprocess_guarded(rt))
+        return 0;
     return decide(rt, "/bin/sh", procpolicy_find_program("/bin/sh", NULL));
 }
 
 /* os.exec (path, args, env), os.posix_spawn (path, argv, env). */
 int guard_subprocess_exec(struct hermetic_runtime *rt, PyObject *args)
 {
+    if (!subprocess_guarded(rt))
+        return 0;
     if (PyTuple_GET_SIZE(args) < 1)
         return hook_block(GUARD_SUBPROCESS, VIOLATION_PERMISSION, "?", "subprocess disabled: exec(malformed audit event)");
     return decide_program(rt, PyTuple_GET_ITEM(args, 0), NULL, NULL);
@@ -126,7 +141,9 @@ int guard_subprocess_exec(struct hermetic_runtime *rt, PyObject *args)
 /* os.fork and os.forkpty (): a new process, whatever it runs. */
 int guard_subprocess_fork(struct hermetic_runtime *rt, PyObject *args)
 {
-    (void)rt, (void)args;
+    (void)args;
+    if (!subprocess_guarded(rt))
+        return 0;
     return hook_block(GUARD_SUBPROCESS, VIOLATION_PERMISSION, "fork", "subprocess disabled: fork()");
 }
 
@@ -137,7 +154,7 @@ int guard_subprocess_fork_exec(struct hermetic_runtime *rt, PyObject *executable
     size_t count = 0;
     PyObject *sequence;
 
-    if (!(rt->guards & GUARD_SUBPROCESS))
+    if (!subprocess_guarded(rt))
         return 0;
     sequence = PySequence_Fast(executable_list, "executable_list");
     if (sequence == NULL) {
