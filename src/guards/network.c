@@ -170,7 +170,7 @@ struct inet_target {
     char name[NETNAME_MAX];     /* normalised, when is_name */
     struct netaddr addr;        /* when !is_name */
     unsigned int port;
-    char shown[NETNAME_MAX + NETADDR_TEXT_MAX];   /* for messages */
+    char shown[NETNAME_MAX + NETADDR_TEXT_MAX];   /* for messages, by describe_target */
     char host_shown[NETNAME_MAX + 8];             /* the host alone, for .target */
 };
 
@@ -201,15 +201,21 @@ static void classify_host(const struct host_text *host, int family, struct inet_
             out->invalid = true;
         }
     }
-    if (out->is_name) {
-        snprintf(out->host_shown, sizeof(out->host_shown), "%s", out->name);
-        if (out->port)
-            snprintf(out->shown, sizeof(out->shown), "%s:%u", out->name, out->port);
+}
+
+/* Fill t->shown and t->host_shown: only for a message, since formatting
+ * an address costs more than deciding on it. */
+static void describe_target(struct inet_target *t)
+{
+    if (t->is_name) {
+        snprintf(t->host_shown, sizeof(t->host_shown), "%s", t->name);
+        if (t->port)
+            snprintf(t->shown, sizeof(t->shown), "%s:%u", t->name, t->port);
         else
-            snprintf(out->shown, sizeof(out->shown), "%s", out->name);
+            snprintf(t->shown, sizeof(t->shown), "%s", t->name);
     } else {
-        netaddr_format(&out->addr, out->host_shown, sizeof(out->host_shown));
-        netaddr_format_endpoint(&out->addr, out->port, out->shown, sizeof(out->shown));
+        netaddr_format(&t->addr, t->host_shown, sizeof(t->host_shown));
+        netaddr_format_endpoint(&t->addr, t->port, t->shown, sizeof(t->shown));
     }
 }
 
@@ -220,7 +226,8 @@ static int parse_inet_address(PyObject *address, int family, struct inet_target 
     struct host_text host;
     long port;
 
-    memset(out, 0, sizeof(*out));
+    out->is_name = out->invalid = false;
+    out->name[0] = out->shown[0] = out->host_shown[0] = '\0';
     if (!PyTuple_Check(address) || PyTuple_GET_SIZE(address) < 2 || PyTuple_GET_SIZE(address) > 4)
         return -1;
     if (host_bytes(PyTuple_GET_ITEM(address, 0), &host) != 0 || !PyLong_Check(PyTuple_GET_ITEM(address, 1)))
@@ -309,11 +316,15 @@ static int check_destination(struct hermetic_runtime *rt, PyObject *sock, PyObje
                           "network disabled: %s(%s address)", name, family_name(family));
     if (parse_inet_address(address, family, &target) != 0)
         return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "?", "network disabled: %s(malformed address)", name);
-    if (!inet_allowed(rt, action, &target))
+    if (!inet_allowed(rt, action, &target)) {
+        describe_target(&target);
         return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, target.host_shown, "network disabled: %s(%s)", name,
                           target.shown);
-    if (hook_tracing_allowed())
+    }
+    if (hook_tracing_allowed()) {
+        describe_target(&target);
         hook_allowed(GUARD_NETWORK, target.host_shown, "%s(%s)", name, target.shown);
+    }
     return 0;
 }
 
@@ -426,6 +437,7 @@ static int check_reverse(struct hermetic_runtime *rt, PyObject *host)
     classify_host(&text, AF_UNSPEC, &target);
     if (target.is_name)
         return check_lookup(rt, host);
+    describe_target(&target);
     view = view_of(rt);
     if (!netpolicy_allows_reverse(&view, &target.addr))
         return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, target.host_shown, "network disabled: DNS(%s)",
@@ -540,9 +552,11 @@ int guard_network_prepare_address(struct hermetic_runtime *rt, PyObject *sock, P
     for (size_t i = 0; i < sizeof(ACTION_NAMES) / sizeof(ACTION_NAMES[0]); i++)
         if (strcmp(ACTION_NAMES[i], action) == 0)
             kind = (enum net_action)i;
-    if (!inet_allowed(rt, kind, &target))
+    if (!inet_allowed(rt, kind, &target)) {
+        describe_target(&target);
         return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, target.host_shown, "network disabled: %s(%s)",
                           action, target.shown);
+    }
     if (resolve_first(target.name, family, &resolved) != 0)
         return 0;   /* the call resolves the name itself, and fails the same way */
     /* The name is allowed: its address counts as resolved from an allowed
