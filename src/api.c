@@ -342,7 +342,7 @@ static bool env_keeps(const char *name)
 }
 
 /* Hide or restore one variable in os.environ and posix.environ. */
-static int sync_variable(PyObject *environ, PyObject *posix_environ, PyObject *name, PyObject *value, bool hide)
+static int sync_variable(PyObject *os_environ, PyObject *posix_environ, PyObject *name, PyObject *value, bool hide)
 {
     PyObject *key = PyUnicode_EncodeFSDefault(name), *bytes_value = NULL;
     int rc = -1;
@@ -350,14 +350,14 @@ static int sync_variable(PyObject *environ, PyObject *posix_environ, PyObject *n
     if (key == NULL)
         return -1;
     if (hide) {
-        if (PyDict_SetItem(hidden_environment, name, value) == 0 && PyObject_DelItem(environ, name) == 0) {
+        if (PyDict_SetItem(hidden_environment, name, value) == 0 && PyObject_DelItem(os_environ, name) == 0) {
             rc = 0;
             if (PyDict_Check(posix_environ) && PyDict_DelItem(posix_environ, key) != 0)
                 PyErr_Clear();
         }
     } else {
         bytes_value = PyUnicode_EncodeFSDefault(value);
-        if (bytes_value != NULL && PyObject_SetItem(environ, name, value) == 0 &&
+        if (bytes_value != NULL && PyObject_SetItem(os_environ, name, value) == 0 &&
             (!PyDict_Check(posix_environ) || PyDict_SetItem(posix_environ, key, bytes_value) == 0) &&
             PyDict_DelItem(hidden_environment, name) == 0)
             rc = 0;
@@ -373,14 +373,14 @@ static int sync_variable(PyObject *environ, PyObject *posix_environ, PyObject *n
 static PyObject *api_sync_environment(PyObject *module, PyObject *unused)
 {
     PyObject *os = PyImport_ImportModule("os"), *posix = PyImport_ImportModule("posix");
-    PyObject *environ = os ? PyObject_GetAttrString(os, "environ") : NULL;
+    PyObject *os_environ = os ? PyObject_GetAttrString(os, "environ") : NULL;
     PyObject *posix_environ = posix ? PyObject_GetAttrString(posix, "environ") : NULL;
     PyObject *names = NULL, *result = NULL;
 
     (void)module, (void)unused;
     if (hidden_environment == NULL && (hidden_environment = PyDict_New()) == NULL)
         goto done;
-    if (environ == NULL || posix_environ == NULL || (names = PySequence_List(environ)) == NULL)
+    if (os_environ == NULL || posix_environ == NULL || (names = PySequence_List(os_environ)) == NULL)
         goto done;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(names); i++) {
         PyObject *name = PyList_GET_ITEM(names, i), *value;
@@ -388,8 +388,8 @@ static PyObject *api_sync_environment(PyObject *module, PyObject *unused)
 
         if (text == NULL || env_keeps(text))
             continue;
-        value = PyObject_GetItem(environ, name);
-        if (value == NULL || sync_variable(environ, posix_environ, name, value, true) != 0) {
+        value = PyObject_GetItem(os_environ, name);
+        if (value == NULL || sync_variable(os_environ, posix_environ, name, value, true) != 0) {
             Py_XDECREF(value);
             goto done;
         }
@@ -401,14 +401,14 @@ static PyObject *api_sync_environment(PyObject *module, PyObject *unused)
         const char *text = PyUnicode_AsUTF8(PyTuple_GET_ITEM(pair, 0));
 
         if (text != NULL && env_keeps(text) &&
-            sync_variable(environ, posix_environ, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), false) != 0)
+            sync_variable(os_environ, posix_environ, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1), false) != 0)
             goto done;
     }
     if (names != NULL)
         result = Py_NewRef(Py_None);
 done:
     Py_XDECREF(names);
-    Py_XDECREF(environ);
+    Py_XDECREF(os_environ);
     Py_XDECREF(posix_environ);
     Py_XDECREF(os);
     Py_XDECREF(posix);
