@@ -37,11 +37,14 @@ CPPFLAGS_ALL = -Iinclude -D_GNU_SOURCE -DHERMETIC_VERSION='"$(VERSION)"' \
 # Python: headers as system headers (their warnings are not ours to fix).
 PY_CONFIGDIR := $(shell $(PYTHON_CONFIG) --configdir 2>/dev/null)
 PY_INCLUDES  := $(patsubst -I%,-isystem %,$(shell $(PYTHON_CONFIG) --includes 2>/dev/null))
-# The position-independent static libpython keeps start-up at parity with
-# Debian's statically linked /usr/bin/python3; the shared library costs a
-# few milliseconds of relocation per start. -Wl,-E exports its symbols to
-# the extension modules in lib-dynload.
-PY_STATIC    := $(PY_CONFIGDIR)/libpython3.11-pic.a
+# The static libpython, linked into a position-dependent executable as
+# Debian links /usr/bin/python3 itself: with the same PGO-built objects,
+# Python code runs within a few percent of /usr/bin/python3, where the
+# position-independent libpython3.11-pic.a or the shared library execute
+# about 17% more instructions (callgrind, bench/compute.py) and start
+# slower. -Wl,-E exports its symbols to the extension modules in
+# lib-dynload.
+PY_STATIC    := $(PY_CONFIGDIR)/libpython3.11.a
 PY_LIBS       = $(PY_STATIC) -Wl,-E -lm -lz -lexpat -ldl -lpthread -lutil
 
 YAML_CFLAGS  := $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
@@ -92,7 +95,7 @@ all: $(BUILD)/hermetic $(BUILD)/hermetic-python $(BUILD)/profiles $(EXT_MODULE)
 
 $(BUILD)/hermetic: $(MAIN_OBJ) $(ADAPTER_OBJ) $(DECISION_OBJ) | python-check
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(CFLAGS) -pie $(LDFLAGS) -o $@ $^ $(YAML_LIBS) $(PY_LIBS)
+	$(Q)$(CC) $(CFLAGS) -no-pie $(LDFLAGS) -o $@ $^ $(YAML_LIBS) $(PY_LIBS)
 
 $(EXT_MODULE): $(EXT_OBJ)
 	@mkdir -p $(dir $@)
