@@ -459,22 +459,50 @@ static const struct method_patch IMP_PATCHES[] = {
 };
 
 /* Patch functions of the builtin module `name`. */
+/* The definition of built-in module `name` if it uses multi-phase
+ * initialisation: its init function then only returns the definition, so
+ * no module object is created and nothing is imported. NULL otherwise. */
+static PyModuleDef *builtin_definition(const char *name)
+{
+    for (struct _inittab *entry = PyImport_Inittab; entry->name != NULL; entry++) {
+        PyObject *result;
+
+        if (strcmp(entry->name, name) != 0)
+            continue;
+        result = entry->initfunc();
+        if (result != NULL && PyObject_TypeCheck(result, &PyModuleDef_Type))
+            return (PyModuleDef *)result;
+        /* A single-phase module object: let the import system make the one
+         * that counts. */
+        Py_XDECREF(result);
+        PyErr_Clear();
+        return NULL;
+    }
+    return NULL;
+}
+
+/* Patch the method table of module `name`. Module objects call through
+ * their definition's table, so the patch holds for the objects that exist
+ * and for any the program creates later. */
 static int patch_module(const char *name, const struct method_patch *patches, size_t count)
 {
-    PyObject *module = PyImport_ImportModule(name);
-    PyModuleDef *def;
+    PyModuleDef *def = builtin_definition(name);
+    PyObject *module = NULL;
     int rc;
 
-    if (module == NULL)
-        return -1;
-    def = PyModule_GetDef(module);
+    if (def == NULL) {
+        module = PyImport_ImportModule(name);
+        if (module == NULL)
+            return -1;
+        def = PyModule_GetDef(module);
+    }
     if (def == NULL || def->m_methods == NULL) {
         PyErr_Format(PyExc_RuntimeError, "hermetic: %s has an unexpected shape", name);
-        Py_DECREF(module);
+        Py_XDECREF(module);
         return -1;
     }
     rc = patch_methods(def->m_methods, name, patches, count);
-    Py_DECREF(module);
+    Py_XDECREF(module);
     return rc;
 }
 
