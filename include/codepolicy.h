@@ -8,8 +8,9 @@
 #include "strlist.h"
 
 /* True if code in `filename` (a code object's co_filename) belongs to the
- * interpreter: a file below one of `trusted_dirs` (the standard library),
- * a frozen module ("<frozen ...>") or hermetic's own API ("<hermetic api>"). */
+ * interpreter: a file below one of `trusted_dirs` (the standard library)
+ * whose absolute path has no ".." component, a frozen module
+ * ("<frozen ...>") or hermetic's own API ("<hermetic api>"). */
 bool codepolicy_trusted_file(const char *filename, const struct strlist *trusted_dirs);
 
 /* True if unpickling may look up module.name: not a function or class that

@@ -60,7 +60,9 @@ bool fspolicy_is_write_open(const char *mode, int flags);
 /*
  * What an SQLite database name opens: 1 for an in-memory database (":memory:",
  * "", a file: URI with mode=memory), else 0 with the file's path in `path`
- * and *read_only set for a file: URI with mode=ro or immutable=1.
+ * and *read_only set for a file: URI with mode=ro or immutable=1. A file:
+ * URI is read as SQLite reads it: %HH decoded, '#' ending it, parameters
+ * matched by whole name and value.
  */
 int fspolicy_sqlite_target(const char *name, char *path, size_t size, bool *read_only);
 

@@ -9,8 +9,9 @@
 /*
  * Find the program execvp would run for `program`: itself if it contains a
  * slash, else the first executable regular file named `program` in the
- * directories of `path_env` (the default PATH when NULL). Returns its real
- * path (allocated), or NULL if there is none.
+ * directories of `path_env` (the default PATH when NULL), where an empty
+ * entry is the current directory. Returns its real path (allocated), or
+ * NULL if there is none.
  */
 char *procpolicy_find_program(const char *program, const char *path_env);
 

@@ -4,14 +4,23 @@
 #include "codepolicy.h"
 #include "pathrule.h"
 
+/* True if `path` has a ".." component, in the middle or at the end. */
+static bool has_dotdot(const char *path)
+{
+    for (const char *s = path; (s = strstr(s, "/..")) != NULL; s += 3)
+        if (s[3] == '\0' || s[3] == '/')
+            return true;
+    return false;
+}
+
 bool codepolicy_trusted_file(const char *filename, const struct strlist *trusted_dirs)
 {
     if (strncmp(filename, "<frozen ", 8) == 0 || strcmp(filename, "<hermetic api>") == 0)
         return true;
-    if (filename[0] != '/')
+    if (filename[0] != '/' || has_dotdot(filename))
         return false;
     for (size_t i = 0; trusted_dirs != NULL && i < trusted_dirs->len; i++)
-        if (pathrule_within(filename, trusted_dirs->items[i]) && strstr(filename, "/../") == NULL)
+        if (pathrule_within(filename, trusted_dirs->items[i]))
             return true;
     return false;
 }

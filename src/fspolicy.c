@@ -203,10 +203,52 @@ bool fspolicy_is_write_open(const char *mode, int flags)
     return mode != NULL && strpbrk(mode, "waxWAX+") != NULL;
 }
 
+/* The value of hexadecimal digit `c`, or -1. */
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * Copy one component of a file: URI from *s to `out` as SQLite's
+ * sqlite3ParseUri reads it: %HH decoded, ending before NUL, '#' or a
+ * character of `stops`, and a decoded %00 dropping the rest of the
+ * component. Advances *s to the character that ended it. Text that does
+ * not fit in `out` is cut off.
+ */
+static void uri_component(const char **s, const char *stops, char *out, size_t size)
+{
+    const char *p = *s;
+    size_t used = 0;
+    bool dropped = false;
+
+    while (*p != '\0' && *p != '#' && strchr(stops, *p) == NULL) {
+        char c = *p++;
+        int high, low;
+
+        if (c == '%' && (high = hex_value(p[0])) >= 0 && (low = hex_value(p[1])) >= 0) {
+            c = (char)(high * 16 + low);
+            p += 2;
+            if (c == '\0')
+                dropped = true;
+        }
+        if (!dropped && used + 1 < size)
+            out[used++] = c;
+    }
+    out[used] = '\0';
+    *s = p;
+}
+
 int fspolicy_sqlite_target(const char *name, char *path, size_t size, bool *read_only)
 {
-    const char *query;
-    size_t length;
+    const char *s;
+    bool memory = false, mode_ro = false, immutable = false, immutable_seen = false;
 
     *read_only = false;
     if (name[0] == '\0' || strcmp(name, ":memory:") == 0)
@@ -215,17 +257,43 @@ int fspolicy_sqlite_target(const char *name, char *path, size_t size, bool *read
         snprintf(path, size, "%s", name);
         return 0;
     }
-    query = strchr(name, '?');
-    length = query ? (size_t)(query - name - 5) : strlen(name) - 5;
-    if (query != NULL && strstr(query, "mode=memory") != NULL)
-        return 1;
-    *read_only = query != NULL && (strstr(query, "mode=ro") != NULL || strstr(query, "immutable=1") != NULL);
-    snprintf(path, size, "%.*s", (int)length, name + 5);
-    if (strncmp(path, "//", 2) == 0) {
-        /* file://host/path: the authority is empty or localhost; keep the path. */
-        const char *slash = strchr(path + 2, '/');
-        memmove(path, slash ? slash : "", strlen(slash ? slash : "") + 1);
+    s = name + 5;
+    if (s[0] == '/' && s[1] == '/') {
+        /* file://host/path: SQLite accepts an empty host or localhost and
+         * fails on any other, so the path is all that matters. */
+        s += 2;
+        s += strcspn(s, "/");
     }
+    uri_component(&s, "?", path, size);
+    /* Parameters are read whole, as SQLite does: the last mode counts (a
+     * later mode=rwc turns mode=memory back into a file), and the first
+     * immutable counts. */
+    if (*s == '?')
+        s++;
+    while (*s != '\0' && *s != '#') {
+        char key[16], value[16] = "";
+
+        uri_component(&s, "=&", key, sizeof(key));
+        if (*s == '=') {
+            s++;
+            uri_component(&s, "&", value, sizeof(value));
+        }
+        if (*s == '&')
+            s++;
+        if (strcmp(key, "mode") == 0) {
+            mode_ro = strcmp(value, "ro") == 0;
+            memory = strcmp(value, "memory") == 0;
+        } else if (strcmp(key, "immutable") == 0 && !immutable_seen) {
+            /* NOTE: SQLite also reads yes, true, on and other non-zero
+             * numbers as true. They count as false here, so such a URI
+             * gets the stricter write check. */
+            immutable_seen = true;
+            immutable = strcmp(value, "1") == 0;
+        }
+    }
+    if (memory)
+        return 1;
+    *read_only = mode_ro || immutable;
     if (path[0] == '\0' || strcmp(path, ":memory:") == 0)
         return 1;
     return 0;

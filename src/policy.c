@@ -137,8 +137,11 @@ static bool rule_within(const struct netrule *inner, const struct netrule *outer
                netaddr_in_prefix(&inner->addr, &outer->addr, outer->prefix_len);
     if (outer->kind == NETRULE_DOMAIN)
         return netname_in_domain(inner->name, outer->name);
+    /* "*.x" covers the names below x: a name strictly below it, or a
+     * "*.y" rule whose y is x or below it. */
     if (outer->kind == NETRULE_SUBDOMAINS)
-        return strcmp(inner->name, outer->name) != 0 && netname_in_domain(inner->name, outer->name);
+        return (inner->kind == NETRULE_SUBDOMAINS || strcmp(inner->name, outer->name) != 0) &&
+               netname_in_domain(inner->name, outer->name);
     return false;
 }
 

@@ -22,14 +22,17 @@ static char *real_executable(const char *path)
 
 char *procpolicy_find_program(const char *program, const char *path_env)
 {
-    char *copy, *save = NULL, *found = NULL;
+    char *copy, *rest, *found = NULL;
 
     if (program[0] == '\0')
         return NULL;
     if (strchr(program, '/') != NULL)
         return real_executable(program);
     copy = xstrdup(path_env != NULL ? path_env : DEFAULT_PATH);
-    for (char *dir = strtok_r(copy, ":", &save); dir != NULL && found == NULL; dir = strtok_r(NULL, ":", &save)) {
+    rest = copy;
+    /* strsep, unlike strtok, keeps empty entries: execvp and Python's
+     * os.get_exec_path search the current directory for each. */
+    for (char *dir = strsep(&rest, ":"); dir != NULL && found == NULL; dir = strsep(&rest, ":")) {
         char *candidate = xasprintf("%s/%s", dir[0] ? dir : ".", program);
 
         found = real_executable(candidate);
