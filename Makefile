@@ -174,10 +174,17 @@ $(NULL_HOOK): bench/nullhook.c
 	@$(if $(Q),echo "  CC      $< (benchmark)")
 	$(Q)$(CC) $(CFLAGS) -fPIC -shared $(PY_INCLUDES) $(WARNINGS) -o $@ $<
 
-bench: all $(NULL_HOOK)
+EMBEDDER    = $(BUILD)/bench/python3-embedded
+
+$(EMBEDDER): bench/embed.c | python-check
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (benchmark)")
+	$(Q)$(CC) $(CFLAGS) -no-pie $(PY_INCLUDES) $(WARNINGS) -o $@ $< $(PY_LIBS)
+
+bench: all $(NULL_HOOK) $(EMBEDDER)
 	$(PYTHON) bench/run.py --build $(BUILD) --runs $(BENCH_RUNS) --output BENCHMARKS.md
 
-bench-smoke: all $(NULL_HOOK)
+bench-smoke: all $(NULL_HOOK) $(EMBEDDER)
 	$(PYTHON) bench/run.py --build $(BUILD) --smoke
 
 # Installs the Debian packages that building and testing need. As root it
