@@ -6,13 +6,11 @@
 
 PyMODINIT_FUNC PyInit_hermetic(void);
 
-/* Set the Python exception for a blocked action. Falls back to
- * PermissionError if the module's types do not exist yet. */
+/* Set the Python exception for a blocked action, creating the module's
+ * exception classes on first use. Falls back to PermissionError if they
+ * cannot be created. */
 void module_set_violation(enum guard guard, enum violation_kind kind, const char *target,
                           const char *message);
-
-/* True once the module's exception types exist. */
-int module_ready(void);
 
 /* True if `exc` is a hermetic.PolicyViolation instance. */
 int module_is_violation(PyObject *exc);

@@ -130,7 +130,16 @@ void module_set_violation(enum guard guard, enum violation_kind kind, const char
                                                     : PolicyViolation;
     PyObject *args, *kwargs, *exc;
 
+    if (type == NULL && create_types() == 0) {
+        /* The first violation of the run creates the classes: most runs
+         * never need them, and creating them is a large part of hermetic's
+         * own start-up work. */
+        type = kind == VIOLATION_IMPORT       ? ImportViolation
+               : kind == VIOLATION_PERMISSION ? PermissionViolation
+                                              : PolicyViolation;
+    }
     if (type == NULL) {
+        PyErr_Clear();
         PyErr_Format(PyExc_PermissionError, "%s", message);
         return;
     }
@@ -146,11 +155,6 @@ void module_set_violation(enum guard guard, enum violation_kind kind, const char
         return;  /* the error from building it is set, which still blocks */
     PyErr_SetObject(type, exc);
     Py_DECREF(exc);
-}
-
-int module_ready(void)
-{
-    return ImportViolation != NULL;
 }
 
 #ifdef HERMETIC_EXTENSION

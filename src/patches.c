@@ -509,16 +509,7 @@ static int patch_module(const char *name, const struct method_patch *patches, si
 int patches_install(unsigned int guards)
 {
     static unsigned int installed;
-    PyObject *module;
 
-    if (!(installed & GUARD_ALWAYS) && !module_ready()) {
-        /* Create the exception types before any guard needs to raise one. */
-        module = PyImport_ImportModule("hermetic");
-        if (module == NULL)
-            return -1;
-        Py_DECREF(module);
-        installed |= GUARD_ALWAYS;
-    }
     if ((guards & GUARD_NETWORK) && !(installed & GUARD_NETWORK)) {
         if (patch_socket() != 0)
             return -1;
