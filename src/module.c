@@ -224,8 +224,8 @@ void api_raise_error(const char *message)
 /*
  * Module __getattr__ (PEP 562): hermetic_blocker and with_hermetic live in
  * src/api.py, compiled into this binary and run in the module's namespace
- * on first use, so that importing hermetic (which the host does at every
- * start) compiles nothing.
+ * on first use, so that a program that only catches PolicyViolation
+ * compiles nothing.
  */
 static PyObject *module_getattr(PyObject *module, PyObject *name)
 {
