@@ -1,5 +1,4 @@
 /* hermetic: parse the command line, build the policy, run the program. */
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,18 +16,27 @@
 #include <patchlevel.h>
 
 /* The profile directories shipped with hermetic: profiles/ beside the
- * binary (the build directory links it to the source tree), then the
- * installed data directory. */
-static void data_dirs(char *beside, size_t size, const char *dirs[3])
+ * binary (the build directory links it to the source tree), then
+ * ../share/hermetic/profiles from it, which is where `make install` puts
+ * them for any PREFIX, then the data directory fixed at build time. */
+static void data_dirs(char *beside, char *installed, size_t size, const char *dirs[4])
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     size_t used = 0;
+    char *slash;
 
     if (n > 0) {
         exe[n] = '\0';
-        snprintf(beside, size, "%s/profiles", dirname(exe));
+        *strrchr(exe, '/') = '\0';                  /* PREFIX/bin */
+        snprintf(beside, size, "%s/profiles", exe);
         dirs[used++] = beside;
+        slash = strrchr(exe, '/');
+        if (slash != NULL && slash != exe) {
+            *slash = '\0';                          /* PREFIX */
+            snprintf(installed, size, "%s/share/hermetic/profiles", exe);
+            dirs[used++] = installed;
+        }
     }
     dirs[used++] = HERMETIC_DATADIR;
     dirs[used] = NULL;
@@ -39,8 +47,11 @@ static void list_profiles(const struct profile_search *search)
     struct profile_entry *entries;
     size_t count = profile_list(search, &entries);
 
-    if (count == 0)
-        printf("No profiles found.\n");
+    if (count == 0) {
+        printf("No profiles found. Searched:\n");
+        for (size_t i = 0; i < search->dirs.len; i++)
+            printf("  %s\n", search->dirs.items[i]);
+    }
     for (size_t i = 0; i < count; i++) {
         const struct profile_entry *e = &entries[i];
 
@@ -141,8 +152,8 @@ int main(int argc, char **argv)
     struct profile_search search;
     struct resolved_command command;
     struct hermetic_error err;
-    char beside[PATH_MAX + 16];
-    const char *dirs[3];
+    char beside[PATH_MAX + 32], installed[PATH_MAX + 32];
+    const char *dirs[4];
     struct strlist split = {0};
 
     if (program == CLI_HERMETIC_PYTHON)
@@ -159,7 +170,7 @@ int main(int argc, char **argv)
         printf("hermetic %s (Python %s)\n", HERMETIC_VERSION, PY_VERSION);
         return 0;
     }
-    data_dirs(beside, sizeof(beside), dirs);
+    data_dirs(beside, installed, sizeof(beside), dirs);
     profile_search_init(&search, dirs);
     if (options.mode == CLI_LIST_PROFILES) {
         list_profiles(&search);

@@ -168,29 +168,51 @@ static void report_at_exit(void)
     hook_report();
 }
 
+/* Remove the last `count` components of the absolute path `path`.
+ * Returns false if it has too few. */
+static bool strip_components(char *path, int count)
+{
+    for (int i = 0; i < count; i++) {
+        char *slash = strrchr(path, '/');
+
+        if (slash == NULL || slash == path)
+            return false;
+        *slash = '\0';
+    }
+    return true;
+}
+
 static int start_extension(void)
 {
     static int started;
     struct hermetic_policy empty;
     struct hermetic_error err;
     struct hermetic_runtime *rt = hook_runtime();
-    const char *dirs[3] = {NULL, HERMETIC_DATADIR, NULL};
-    char beside[4096];
+    const char *dirs[4];
+    size_t used = 0;
+    char prefix[4096], beside[4096 + 16], installed[4096 + 32];
     Dl_info info;
 
     if (started)
         return 0;
-    /* Profiles shipped beside the module in a build tree (build/profiles). */
-    if (dladdr((void *)start_extension, &info) != 0 && info.dli_fname != NULL) {
-        snprintf(beside, sizeof(beside), "%s", info.dli_fname);
-        if (strrchr(beside, '/') != NULL) {
-            strcpy(strrchr(beside, '/'), "/../profiles");
-            dirs[0] = beside;
+    /* Profiles shipped beside the module in a build tree (build/profiles),
+     * then where `make install` puts them for any PREFIX: the module is in
+     * PREFIX/lib/python3.../dist-packages. */
+    if (dladdr((void *)start_extension, &info) != 0 && info.dli_fname != NULL &&
+        snprintf(prefix, sizeof(prefix), "%s", info.dli_fname) < (int)sizeof(prefix) &&
+        strip_components(prefix, 2)) {
+        snprintf(beside, sizeof(beside), "%s/profiles", prefix);   /* build/python/x.so: build/profiles */
+        dirs[used++] = beside;
+        if (strip_components(prefix, 2)) {
+            snprintf(installed, sizeof(installed), "%s/share/hermetic/profiles", prefix);
+            dirs[used++] = installed;
         }
     }
+    dirs[used++] = HERMETIC_DATADIR;
+    dirs[used] = NULL;
     struct profile_search search;
 
-    profile_search_init(&search, dirs[0] != NULL ? dirs : dirs + 1);
+    profile_search_init(&search, dirs);
     policy_init(&empty);
     if (hook_init(&empty, &err) != 0) {
         PyErr_SetString(PyExc_RuntimeError, err.message);
