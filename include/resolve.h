@@ -46,6 +46,23 @@ void resolve_free(struct resolved_command *resolved);
 void resolve_python_command(const char *argv0, int argc, char *const *argv, const char *interpreter,
                             const struct resolve_env *env, struct resolved_command *out);
 
+/* A child process the program starts that runs Python hermetic can run,
+ * rewritten to run through hermetic-python. */
+struct python_child {
+    char *interpreter;        /* for HERMETIC_INTERPRETER: a venv's python keeps its path */
+    struct strlist prefix;    /* the #! options and the script; empty for an interpreter */
+};
+
+/*
+ * Decide whether `program` (the path a child is about to execute, already
+ * found on PATH) is the embedded python3, a venv of it, or a script whose
+ * #! line runs one of those (directly or through env, found on env->path).
+ * Returns true and fills `out` if so; a child running another Python or
+ * any other program returns false.
+ */
+bool resolve_python_child(const char *program, const struct resolve_env *env, struct python_child *out);
+void resolve_python_child_free(struct python_child *child);
+
 /* True for python, python3 and python3.N (a basename). */
 bool resolve_is_python_name(const char *name);
 

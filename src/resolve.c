@@ -19,9 +19,22 @@ const char RESOLVE_ENTRY_POINT_CODE[] =
     "del sys.argv[0]\n"
     "from importlib import import_module\n"
     "_module, _, _attrs = sys.argv[0].partition(':')\n"
-    "_target = import_module(_module)\n"
+    "try:\n"
+    "    _target = import_module(_module)\n"
+    "except ModuleNotFoundError as _error:\n"
+    "    if _error.name is None or not (_module + '.').startswith(_error.name + '.'):\n"
+    "        raise\n"
+    "    sys.stderr.write(f'hermetic: {sys.argv[0]}: no module named {_error.name!r} '\n"
+    "                     f'(module:function needs a module that python3 can import)\\n')\n"
+    "    sys.exit(127)\n"
+    "_found = _module\n"
     "for _name in _attrs.split('.'):\n"
-    "    _target = getattr(_target, _name)\n"
+    "    try:\n"
+    "        _target = getattr(_target, _name)\n"
+    "    except AttributeError:\n"
+    "        sys.stderr.write(f'hermetic: {sys.argv[0]}: {_found} has no attribute {_name!r}\\n')\n"
+    "        sys.exit(127)\n"
+    "    _found = f'{_found}.{_name}' if _found != _module else f'{_module}:{_name}'\n"
     "sys.exit(_target())\n";
 
 const char RESOLVE_CONSOLE_SCRIPT_CODE[] =
@@ -528,6 +541,63 @@ static int resolve_file(const char *path, int argc, char *const *argv, const str
     for (int i = 1; i < argc; i++)
         strlist_add(&out->argv, argv[i]);
     return 0;
+}
+
+bool resolve_python_child(const char *program, const struct resolve_env *env, struct python_child *out)
+{
+    struct interpreter_check check;
+    struct shebang shebang;
+    struct hermetic_error ignored;
+    char *interpreter = NULL;
+
+    memset(out, 0, sizeof(*out));
+    if (is_elf(program)) {
+        /* Only an interpreter: a venv's console scripts sit beside its
+         * pyvenv.cfg too, but are scripts. */
+        char cwd[PATH_MAX];
+
+        check = check_interpreter(program, env);
+        if (!usable(&check))
+            return false;
+        /* Absolute but not resolved: Python finds a venv from the path of
+         * its python3 symlink. */
+        if (program[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
+            out->interpreter = xasprintf("%s/%s", cwd, program);
+        else
+            out->interpreter = xstrdup(program);
+        return true;
+    }
+    if (parse_shebang(program, &shebang, &ignored) != 0)
+        return false;
+    if (shebang.present && resolve_is_python_name(shebang.interpreter)) {
+        if (shebang.via_env || strchr(shebang.interpreter, '/') == NULL)
+            interpreter = search_path(shebang.interpreter, env->path);
+        else
+            interpreter = xstrdup(shebang.interpreter);
+        if (interpreter != NULL) {
+            check = check_interpreter(interpreter, env);
+            if (!usable(&check)) {
+                free(interpreter);
+                interpreter = NULL;
+            }
+        }
+    }
+    if (interpreter == NULL) {
+        strlist_free(&shebang.args);
+        return false;
+    }
+    out->interpreter = interpreter;
+    strlist_copy_all(&out->prefix, &shebang.args);
+    strlist_add(&out->prefix, program);
+    strlist_free(&shebang.args);
+    return true;
+}
+
+void resolve_python_child_free(struct python_child *child)
+{
+    free(child->interpreter);
+    strlist_free(&child->prefix);
+    memset(child, 0, sizeof(*child));
 }
 
 /* True if `path` is a script whose #! line names a Python interpreter. */

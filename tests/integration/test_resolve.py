@@ -167,8 +167,34 @@ def test_entry_point_function_returns_status(tmp_path):
 def test_entry_point_missing_module_fails(tmp_path):
     result = hermetic("--", "no_such_module_xyz:main", cwd=tmp_path)
 
+    assert result.returncode == EXIT_NOT_FOUND
+    assert result.stderr == (
+        "hermetic: no_such_module_xyz:main: no module named 'no_such_module_xyz' "
+        "(module:function needs a module that python3 can import)\n"
+    )
+
+
+def test_entry_point_missing_function_fails(tmp_path):
+    (tmp_path / "epmod.py").write_text("class tools:\n    pass\n")
+
+    missing_class = hermetic("--", "epmod:nothing.main", cwd=tmp_path)
+    missing_method = hermetic("--", "epmod:tools.main", cwd=tmp_path)
+
+    assert missing_class.returncode == EXIT_NOT_FOUND
+    assert missing_class.stderr == "hermetic: epmod:nothing.main: epmod has no attribute 'nothing'\n"
+    assert missing_method.returncode == EXIT_NOT_FOUND
+    assert missing_method.stderr == "hermetic: epmod:tools.main: epmod:tools has no attribute 'main'\n"
+
+
+def test_entry_point_inner_import_error_propagates(tmp_path):
+    """A module that exists but fails to import something is the program's own error."""
+    (tmp_path / "epbroken.py").write_text("import no_such_dependency_xyz\n")
+
+    result = hermetic("--", "epbroken:main", cwd=tmp_path)
+
     assert result.returncode == 1
-    assert "ModuleNotFoundError" in result.stderr
+    assert "ModuleNotFoundError: No module named 'no_such_dependency_xyz'" in result.stderr
+    assert "hermetic: " not in result.stderr
 
 
 @pytest.mark.parametrize("name", ["http", "pytest"])
