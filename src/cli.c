@@ -432,8 +432,9 @@ static const struct cli_option OPTIONS[] = {
     {NULL, ARG_NONE, NULL, NULL, "Reporting"},
     {"on-violation", ARG_REQUIRED, "raise|exit", apply_on_violation,
      "raise (default): raise PolicyViolation in the program; exit: end the process with status 77."},
-    {"trace", ARG_OPTIONAL, "all", apply_trace,
-     "Print a line to standard error for each blocked action; with =all, for allowed ones too."},
+    {"trace", ARG_OPTIONAL, "blocked|all", apply_trace,
+     "Print a line to standard error for each blocked action (blocked, the default); with =all, for "
+     "allowed ones too."},
     {"log-json", ARG_REQUIRED, "FILE", apply_log_json,
      "Append one JSON object per blocked action (per decision with --trace=all) to FILE."},
     {NULL, ARG_NONE, NULL, NULL, "Profiles and information"},
@@ -476,6 +477,41 @@ static const struct cli_option *find_option(const char *name, size_t len, bool a
     return found;
 }
 
+/* The long options of python3 itself (3.11), which hermetic-python passes on. */
+static bool is_python_long_option(const char *name, size_t len)
+{
+    static const char *const PYTHON_LONG_OPTIONS[] = {"help", "help-env", "help-xoptions", "help-all", "version",
+                                                      "check-hash-based-pycs"};
+
+    for (size_t i = 0; i < sizeof(PYTHON_LONG_OPTIONS) / sizeof(PYTHON_LONG_OPTIONS[0]); i++)
+        if (strlen(PYTHON_LONG_OPTIONS[i]) == len && strncmp(PYTHON_LONG_OPTIONS[i], name, len) == 0)
+            return true;
+    return false;
+}
+
+/* Name every option that the prefix `name` could stand for. */
+static int ambiguous_option(const char *name, size_t len, struct hermetic_error *err)
+{
+    const struct cli_option *matches[OPTION_COUNT];
+    struct textbuf candidates = {0};
+    size_t count = 0;
+    char *text;
+
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        if (OPTIONS[i].name == NULL || strncmp(OPTIONS[i].name, name, len) != 0)
+            continue;
+        if (count > 0 && matches[count - 1]->apply == OPTIONS[i].apply)
+            continue;   /* an alias of the option just listed */
+        matches[count++] = &OPTIONS[i];
+    }
+    for (size_t i = 0; i < count; i++)
+        textbuf_printf(&candidates, "%s--%s", i == 0 ? "" : i + 1 == count ? " or " : ", ", matches[i]->name);
+    text = textbuf_take(&candidates);
+    error_set(err, HERMETIC_EXIT_USAGE, "ambiguous option --%.*s: could be %s", (int)len, name, text);
+    free(text);
+    return -1;
+}
+
 /*
  * Parse one option at argv[*index]; advance *index past its value. Returns
  * 0, -1 on error, or 1 if argv[*index] is not a hermetic option (which ends
@@ -492,16 +528,19 @@ static int parse_option(int argc, char **argv, int *index, struct hermetic_optio
     const struct cli_option *second, *opt = find_option(arg, len, !python, &second);
 
     if (opt == NULL) {
-        if (python)
+        if (python && is_python_long_option(arg, len))
             return 1;
+        if (python)
+            return error_set(err, HERMETIC_EXIT_USAGE,
+                             "unknown option --%.*s (hermetic-python takes hermetic's long options, then "
+                             "python3's; see hermetic-python --help)", (int)len, arg);
         return error_set(err, HERMETIC_EXIT_USAGE, "unknown option --%.*s (see hermetic --help)",
                          (int)len, arg);
     }
     if (python && (opt->apply == apply_help || opt->apply == apply_version))
         return 1;  /* hermetic-python passes --help and --version to Python */
     if (second != NULL)
-        return error_set(err, HERMETIC_EXIT_USAGE, "ambiguous option --%.*s: could be --%s or --%s",
-                         (int)len, arg, opt->name, second->name);
+        return ambiguous_option(arg, len, err);
     if (opt->arg == ARG_NONE && value != NULL)
         return error_set(err, HERMETIC_EXIT_USAGE, "--%s takes no value (got \"%s\")", opt->name, value);
     if (opt->arg == ARG_REQUIRED && value == NULL) {
@@ -527,6 +566,18 @@ static int parse_option(int argc, char **argv, int *index, struct hermetic_optio
         return rc;
     }
     return opt->apply(o, opt->name, value, err);
+}
+
+/* True if `previous` is an option whose value is optional, given without
+ * one: "--kernel auto" meant --kernel=auto. */
+static bool optional_value_given_apart(const char *previous)
+{
+    const struct cli_option *second, *opt;
+
+    if (strncmp(previous, "--", 2) != 0 || strchr(previous, '=') != NULL)
+        return false;
+    opt = find_option(previous + 2, strlen(previous + 2), true, &second);
+    return opt != NULL && second == NULL && opt->arg == ARG_OPTIONAL;
 }
 
 int cli_parse(int argc, char **argv, enum cli_program program, struct hermetic_options *out,
@@ -558,6 +609,10 @@ int cli_parse(int argc, char **argv, enum cli_program program, struct hermetic_o
                                  "--no-network; see hermetic --help)", arg);
             if (out->mode != CLI_RUN)
                 continue;
+            if (optional_value_given_apart(argv[i - 1]))
+                return error_set(err, HERMETIC_EXIT_USAGE,
+                                 "%s takes its value after \"=\": write %s=%s (or, if \"%s\" is the command, "
+                                 "put -- before it)", argv[i - 1], argv[i - 1], arg, arg);
             return error_set(err, HERMETIC_EXIT_USAGE,
                              "missing -- before the command \"%s\": write hermetic [OPTIONS] -- %s ...",
                              arg, arg);

@@ -100,6 +100,18 @@ def test_version_and_help_are_python3s(tmp_path, option):
     assert "hermetic" not in guarded.stdout
 
 
+@pytest.mark.parametrize("option", ["--no-netwrok", "--no-net", "--sea=1"])
+def test_unknown_long_option_is_usage_error(tmp_path, option):
+    """A misspelt hermetic option gets hermetic's message and status, not python3's."""
+    marker = tmp_path / "ran"
+
+    result = run([HERMETIC_PYTHON, option, "-c", f"open({str(marker)!r}, 'w')"], cwd=tmp_path)
+
+    assert result.returncode == EXIT_USAGE, describe(result)
+    assert result.stderr.startswith(f"hermetic: unknown option {option.split('=')[0]} "), describe(result)
+    assert not marker.exists()
+
+
 # A program that tries each guard of the default profile: network,
 # subprocess, and native code (PyYAML's C accelerator, an extension module
 # outside the standard library).

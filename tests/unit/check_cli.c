@@ -269,11 +269,15 @@ END_TEST
 
 START_TEST(test_ambiguous_abbreviations)
 {
-    expect_usage_error(ARGV("--no", "--", "cmd"), "ambiguous option --no: could be --no-network or --no-subprocess");
+    expect_usage_error(ARGV("--no", "--", "cmd"),
+                       "ambiguous option --no: could be --no-network, --no-subprocess, --no-environment, "
+                       "--no-code-exec or --no-interpreter-mutation");
     expect_usage_error(ARGV("--a", "--", "cmd"),
-                       "ambiguous option --a: could be --allow-localhost or --allow-domain");
+                       "ambiguous option --a: could be --allow-localhost, --allow-domain, --allow-unix-socket, "
+                       "--allow-exec, --allow-write, --allow-read, --allow-native or --allow-env");
     expect_usage_error(ARGV("--allow", "--", "cmd"),
-                       "ambiguous option --allow: could be --allow-localhost or --allow-domain");
+                       "ambiguous option --allow: could be --allow-localhost, --allow-domain, --allow-unix-socket, "
+                       "--allow-exec, --allow-write, --allow-read, --allow-native or --allow-env");
     expect_usage_error(ARGV("--allow-e", "x", "--", "cmd"),
                        "ambiguous option --allow-e: could be --allow-exec or --allow-env");
     expect_usage_error(ARGV("--allow-e=x", "--", "cmd"),
@@ -544,9 +548,16 @@ START_TEST(test_kernel_values)
     expect_usage_error(ARGV("--kernel=sometimes", "--", "cmd"),
                        "--kernel=sometimes: invalid mode (expected off, auto or required)");
     expect_usage_error(ARGV("--kernel=", "--", "cmd"), "--kernel=: invalid mode (expected off, auto or required)");
-    /* An optional value needs the = form: the next word is the command. */
+    /* An optional value needs the = form: the next word would be the
+     * command, and the message says which was meant. */
     expect_usage_error(ARGV("--kernel", "auto", "--", "cmd"),
-                       "missing -- before the command \"auto\": write hermetic [OPTIONS] -- auto ...");
+                       "--kernel takes its value after \"=\": write --kernel=auto (or, if \"auto\" is the "
+                       "command, put -- before it)");
+    expect_usage_error(ARGV("--trace", "all", "--", "cmd"),
+                       "--trace takes its value after \"=\": write --trace=all (or, if \"all\" is the "
+                       "command, put -- before it)");
+    expect_usage_error(ARGV("--seal", "cmd"),
+                       "missing -- before the command \"cmd\": write hermetic [OPTIONS] -- cmd ...");
 }
 END_TEST
 
@@ -861,8 +872,8 @@ END_TEST
 
 START_TEST(test_python_passes_help_and_version)
 {
-    static const char *const passed[] = {"--help", "--version", "-h", "-V", "--check-hash-based-pycs",
-                                         "-", "--no-net"};
+    static const char *const passed[] = {"--help", "--version", "--help-env", "--help-xoptions", "--help-all",
+                                         "-h", "-V", "--check-hash-based-pycs", "-"};
 
     for (size_t i = 0; i < sizeof(passed) / sizeof(passed[0]); i++) {
         char *argv[] = {"hermetic-python", "--no-network", (char *)passed[i], "--seal", NULL};
@@ -921,6 +932,14 @@ START_TEST(test_python_usage_errors)
     ck_assert_str_eq(message, "--seal takes no value (got \"1\")");
     message = parse_program_fails(CLI_HERMETIC_PYTHON, PYARGV("--trace=loud", "script.py"));
     ck_assert_str_eq(message, "--trace=loud: invalid value (expected blocked or all)");
+    /* No prefixes in hermetic-python, and a long option neither hermetic
+     * nor python3 knows is hermetic's usage error, not Python's. */
+    message = parse_program_fails(CLI_HERMETIC_PYTHON, PYARGV("--no-net", "script.py"));
+    ck_assert_str_eq(message, "unknown option --no-net (hermetic-python takes hermetic's long options, then "
+                              "python3's; see hermetic-python --help)");
+    message = parse_program_fails(CLI_HERMETIC_PYTHON, PYARGV("--no-netwrok=1", "script.py"));
+    ck_assert_str_eq(message, "unknown option --no-netwrok (hermetic-python takes hermetic's long options, then "
+                              "python3's; see hermetic-python --help)");
 }
 END_TEST
 
