@@ -31,6 +31,7 @@ void profile_search_free(struct profile_search *search);
 struct profile_doc {
     char *description;
     struct strlist extends;           /* names or paths, as written */
+    struct strlist extends_at;        /* FILE:LINE:COL of each, for messages */
     struct hermetic_policy policy;    /* paths resolved against the current directory */
 };
 

@@ -557,7 +557,11 @@ static int add_extends(struct reader *r, const char *key, const char *value, yam
 {
     if (value[0] == '\0')
         return fail_at(r, mark, "%s: empty profile name", key);
+    char *at = xasprintf("%s:%zu:%zu", r->file, mark.line + 1, mark.column + 1);
+
     strlist_add(&r->doc->extends, value);
+    strlist_add(&r->doc->extends_at, at);
+    free(at);
     return 0;
 }
 
@@ -694,8 +698,8 @@ int profile_parse(const char *text, size_t length, const char *file, struct prof
     drop_event(&r);
     yaml_parser_delete(&r.parser);
     if (rc == 0 && !r.has_version)
-        rc = error_set(err, HERMETIC_EXIT_PROFILE, "%s:1:1: missing \"version: 1\" (the first key of "
-                       "every profile)", file);
+        rc = error_set(err, HERMETIC_EXIT_PROFILE, "%s:1:1: missing \"version: 1\", which every "
+                       "profile needs", file);
     if (rc != 0)
         profile_doc_free(doc);
     return rc;
@@ -705,6 +709,7 @@ void profile_doc_free(struct profile_doc *doc)
 {
     free(doc->description);
     strlist_free(&doc->extends);
+    strlist_free(&doc->extends_at);
     policy_free(&doc->policy);
     memset(doc, 0, sizeof(*doc));
 }
@@ -847,8 +852,10 @@ struct load_chain {
     size_t depth;
 };
 
+/* Load profile `name` and what it extends into `into`. `referenced_at` is
+ * the FILE:LINE:COL of the extends entry that names it, or NULL. */
 static int load_recursive(const struct profile_search *search, const char *name, const char *base_dir,
-                          struct load_chain *chain, struct hermetic_policy *into,
+                          const char *referenced_at, struct load_chain *chain, struct hermetic_policy *into,
                           struct hermetic_error *err)
 {
     struct profile_doc doc;
@@ -857,8 +864,15 @@ static int load_recursive(const struct profile_search *search, const char *name,
     int rc = 0;
 
     path = profile_find(search, name, base_dir, err);
-    if (path == NULL)
+    if (path == NULL) {
+        if (referenced_at != NULL) {
+            char message[sizeof(err->message) + PATH_MAX + 32];
+
+            snprintf(message, sizeof(message), "%s: extends: %s", referenced_at, err->message);
+            snprintf(err->message, sizeof(err->message), "%.*s", (int)sizeof(err->message) - 1, message);
+        }
         return -1;
+    }
     for (size_t i = 0; i < chain->depth; i++) {
         if (strcmp(chain->files[i], path) == 0) {
             error_set(err, HERMETIC_EXIT_PROFILE, "%s: extends cycle: %s extends %s again", chain->files[0],
@@ -884,7 +898,7 @@ static int load_recursive(const struct profile_search *search, const char *name,
     dir = xstrdup(path);
     *strrchr(dir, '/') = '\0';
     for (size_t i = 0; i < doc.extends.len && rc == 0; i++)
-        rc = load_recursive(search, doc.extends.items[i], dir, chain, into, err);
+        rc = load_recursive(search, doc.extends.items[i], dir, doc.extends_at.items[i], chain, into, err);
     if (rc == 0 && policy_merge(into, &doc.policy, path, err) != 0) {
         err->status = HERMETIC_EXIT_PROFILE;
         rc = -1;
@@ -901,7 +915,7 @@ int profile_load(const struct profile_search *search, const char *name, struct h
 {
     struct load_chain chain = {.depth = 0};
 
-    return load_recursive(search, name, NULL, &chain, into, err);
+    return load_recursive(search, name, NULL, NULL, &chain, into, err);
 }
 
 /* By name, and NAME.yaml before NAME.yml, the order profile_find tries. */
