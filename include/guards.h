@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "fspolicy.h"
+#include "resolve.h"
 #include "runtime.h"
 
 typedef int guard_fn(struct hermetic_runtime *rt, PyObject *args);
@@ -58,9 +59,18 @@ guard_fn guard_subprocess_fork;
  * the tuple of paths the child tries in turn. */
 int guard_subprocess_fork_exec(struct hermetic_runtime *rt, PyObject *executable_list);
 /* The fork_exec arguments to use: `args` itself (a new reference), or, when
- * the child is hermetic, a copy whose environment carries the current
- * policy and interpreter. NULL with an exception on error. */
+ * the child is hermetic or Python that hermetic can run, a copy that runs
+ * hermetic-python with an environment carrying the current policy and the
+ * interpreter. NULL with an exception on error. */
 PyObject *guard_subprocess_child_args(struct hermetic_runtime *rt, PyObject *args);
+/* 1 if a child that executes `program` (a path) runs Python hermetic can
+ * run, other than hermetic itself: `child` then says how hermetic-python
+ * runs it (free it with resolve_python_child_free). 0 otherwise. */
+int guard_subprocess_python_child(struct hermetic_runtime *rt, const char *program, struct python_child *child);
+/* The argv that runs `child` through hermetic-python, from the child's
+ * original argv (whose first item it replaces). */
+PyObject *guard_subprocess_python_argv(struct hermetic_runtime *rt, const struct python_child *child,
+                                       PyObject *argv);
 
 /* native.c */
 guard_fn guard_native_import;

@@ -15,6 +15,10 @@
  */
 char *procpolicy_find_program(const char *program, const char *path_env);
 
+/* The same search, returning the path as found (allocated), not its real
+ * path: a venv's python3 is a symlink whose own path matters. */
+char *procpolicy_search_program(const char *program, const char *path_env);
+
 /* The first of `candidates` (count of them) that is an executable regular
  * file, as a real path (allocated), or NULL: the program that a child of
  * _posixsubprocess.fork_exec would run. */

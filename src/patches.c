@@ -2,7 +2,12 @@
 #include <Python.h>
 
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "alloc.h"
 #include "guards.h"
 #include "hook.h"
 #include "module.h"
@@ -238,6 +243,7 @@ static const struct method_patch FORK_EXEC_PATCHES[] = {
 /* ----- posix: calls whose audit event lacks what a decision needs ----- */
 
 typedef PyObject *fastcall_fn(PyObject *, PyObject *const *, Py_ssize_t, PyObject *);
+typedef PyObject *fastcall_plain_fn(PyObject *, PyObject *const *, Py_ssize_t);
 
 /* An argument of a METH_FASTCALL | METH_KEYWORDS call, by position or by
  * keyword; NULL if not given. Borrowed. */
@@ -320,28 +326,29 @@ static const struct method_patch POSIX_PATCHES[] = {
 
 static PyCFunction original_execve, original_posix_spawn, original_posix_spawnp;
 
-/* True if `path` (str, bytes or os.PathLike) runs hermetic; `search` looks
- * it up on PATH as posix_spawnp does. */
-static bool runs_hermetic(struct hermetic_runtime *rt, PyObject *path, bool search)
+/* The program an exec of `path` (str, bytes or os.PathLike) runs, as
+ * found (allocated); `search` looks it up on PATH as posix_spawnp does.
+ * NULL if there is none. */
+static char *exec_program(PyObject *path, bool search)
 {
     PyObject *bytes = NULL;
-    char *real;
-    bool hermetic;
+    char *found;
 
-    if (rt->self_exe == NULL || !PyUnicode_FSConverter(path, &bytes)) {
+    if (!PyUnicode_FSConverter(path, &bytes)) {
         PyErr_Clear();
-        return false;
+        return NULL;
     }
-    real = search ? procpolicy_find_program(PyBytes_AS_STRING(bytes), getenv("PATH"))
-                  : procpolicy_find_program(PyBytes_AS_STRING(bytes), NULL);
-    hermetic = real != NULL && strcmp(real, rt->self_exe) == 0;
-    free(real);
+    if (search)
+        found = procpolicy_search_program(PyBytes_AS_STRING(bytes), getenv("PATH"));
+    else   /* execve does not search: "prog" is ./prog */
+        found = access(PyBytes_AS_STRING(bytes), X_OK) == 0 ? xstrdup(PyBytes_AS_STRING(bytes)) : NULL;
     Py_DECREF(bytes);
-    return hermetic;
+    return found;
 }
 
-/* A copy of the mapping `env` carrying the policy in force now. */
-static PyObject *child_environment(struct hermetic_runtime *rt, PyObject *env)
+/* A copy of the mapping `env` carrying the policy in force now and
+ * `interpreter` (if not NULL) as HERMETIC_INTERPRETER. */
+static PyObject *child_environment(struct hermetic_runtime *rt, PyObject *env, const char *interpreter)
 {
     PyObject *copy = PyDict_New(), *policy;
     char *text;
@@ -351,16 +358,27 @@ static PyObject *child_environment(struct hermetic_runtime *rt, PyObject *env)
         Py_XDECREF(copy);
         return NULL;
     }
+    /* Drop bytes keys of the same names, which would come first. */
+    for (size_t i = 0; i < 2; i++) {
+        PyObject *key = PyBytes_FromString(i == 0 ? "HERMETIC_POLICY" : "HERMETIC_INTERPRETER");
+
+        if (key == NULL || (PyDict_Contains(copy, key) == 1 && PyDict_DelItem(copy, key) != 0)) {
+            Py_XDECREF(key);
+            Py_DECREF(copy);
+            return NULL;
+        }
+        Py_DECREF(key);
+    }
     text = policy_format_yaml(&rt->effective, NULL);
     policy = PyUnicode_DecodeFSDefault(text);
     free(text);
     rc = policy != NULL ? PyDict_SetItemString(copy, "HERMETIC_POLICY", policy) : -1;
     Py_XDECREF(policy);
-    if (rc == 0 && getenv("HERMETIC_INTERPRETER") != NULL) {
-        PyObject *interpreter = PyUnicode_DecodeFSDefault(getenv("HERMETIC_INTERPRETER"));
+    if (rc == 0 && interpreter != NULL) {
+        PyObject *value = PyUnicode_DecodeFSDefault(interpreter);
 
-        rc = interpreter != NULL ? PyDict_SetItemString(copy, "HERMETIC_INTERPRETER", interpreter) : -1;
-        Py_XDECREF(interpreter);
+        rc = value != NULL ? PyDict_SetItemString(copy, "HERMETIC_INTERPRETER", value) : -1;
+        Py_XDECREF(value);
     }
     if (rc != 0) {
         Py_DECREF(copy);
@@ -369,26 +387,93 @@ static PyObject *child_environment(struct hermetic_runtime *rt, PyObject *env)
     return copy;
 }
 
-/* Call `original` with the env argument (position 2, or keyword "env")
- * replaced when the call runs hermetic. */
+/* The index in `args` of an argument given by position or keyword, or -1. */
+static Py_ssize_t fast_argument_index(Py_ssize_t nargs, PyObject *kwnames, Py_ssize_t position, const char *name)
+{
+    if (position < nargs)
+        return position;
+    for (Py_ssize_t i = 0; kwnames != NULL && PyTuple_Check(kwnames) && i < PyTuple_GET_SIZE(kwnames); i++) {
+        PyObject *key = PyTuple_GET_ITEM(kwnames, i);
+
+        if (PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, name) == 0)
+            return nargs + i;
+    }
+    return -1;
+}
+
+/*
+ * Call `original` (execve, posix_spawn, posix_spawnp: path, argv, env)
+ * so that a Python child runs under the policy in force now. A child that
+ * runs hermetic gets the policy in its environment; one that runs Python
+ * hermetic can run (python3, a venv's python, a script whose #! line runs
+ * one) also starts as hermetic-python. Any other child runs as asked.
+ */
 static PyObject *call_with_child_env(PyCFunction original, PyObject *module, PyObject *const *args,
                                      Py_ssize_t nargs, PyObject *kwnames, bool search)
 {
     struct hermetic_runtime *rt = hook_runtime();
-    PyObject *path = fast_argument(args, nargs, kwnames, 0, "path");
-    PyObject *env = fast_argument(args, nargs, kwnames, 2, "env");
     Py_ssize_t total = nargs + (kwnames ? PyTuple_GET_SIZE(kwnames) : 0);
-    PyObject *stack[16], *result, *replacement;
+    Py_ssize_t path_at = fast_argument_index(nargs, kwnames, 0, "path");
+    Py_ssize_t argv_at = fast_argument_index(nargs, kwnames, 1, "argv");
+    Py_ssize_t env_at = fast_argument_index(nargs, kwnames, 2, "env");
+    PyObject *stack[16], *result = NULL, *environment = NULL, *executable = NULL, *argv = NULL;
+    struct python_child child = {0};
+    const char *interpreter = getenv("HERMETIC_INTERPRETER");
+    char *program = NULL, real[PATH_MAX];
+    bool python = false;
 
-    if (path == NULL || env == NULL || !PyMapping_Check(env) || total > 16 || !runs_hermetic(rt, path, search))
-        return ((fastcall_fn *)(void (*)(void))original)(module, args, nargs, kwnames);
-    replacement = child_environment(rt, env);
-    if (replacement == NULL)
+    if (rt->self_exe == NULL || path_at < 0 || argv_at < 0 || env_at < 0 || total > 16 ||
+        !PyMapping_Check(args[env_at]) || (program = exec_program(args[path_at], search)) == NULL)
+        goto unchanged;
+    if (realpath(program, real) == NULL || strcmp(real, rt->self_exe) != 0) {
+        if (guard_subprocess_python_child(rt, program, &child) != 1)
+            goto unchanged;
+        python = true;
+        interpreter = child.interpreter;
+    }
+    environment = child_environment(rt, args[env_at], interpreter);
+    if (environment != NULL && python) {
+        executable = PyUnicode_DecodeFSDefault(rt->python_executable);
+        argv = executable != NULL ? guard_subprocess_python_argv(rt, &child, args[argv_at]) : NULL;
+    }
+    if (environment != NULL && (!python || argv != NULL)) {
+        for (Py_ssize_t i = 0; i < total; i++)
+            stack[i] = i == env_at ? environment : i == path_at && python ? executable
+                                                 : i == argv_at && python ? argv : args[i];
+        result = ((fastcall_fn *)(void (*)(void))original)(module, stack, nargs, kwnames);
+    }
+    Py_XDECREF(environment);
+    Py_XDECREF(executable);
+    Py_XDECREF(argv);
+    resolve_python_child_free(&child);
+    free(program);
+    return result;
+unchanged:
+    free(program);
+    return ((fastcall_fn *)(void (*)(void))original)(module, args, nargs, kwnames);
+}
+
+static PyCFunction original_execv;
+
+/* os.execv (path, argv) and os.execl, os.execlp, ...: the child inherits
+ * this process's environment, which already carries the policy for
+ * hermetic. A Python child is turned into an execve of hermetic-python. */
+static PyObject *guarded_execv(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *os = NULL, *environ_map = NULL, *stack[3], *result;
+
+    if (nargs != 2 || original_execve == NULL)
+        return ((fastcall_plain_fn *)(void (*)(void))original_execv)(module, args, nargs);
+    os = PyImport_ImportModule("os");
+    environ_map = os != NULL ? PyObject_GetAttrString(os, "environ") : NULL;
+    Py_XDECREF(os);
+    if (environ_map == NULL)
         return NULL;
-    for (Py_ssize_t i = 0; i < total; i++)
-        stack[i] = args[i] == env ? replacement : args[i];
-    result = ((fastcall_fn *)(void (*)(void))original)(module, stack, nargs, kwnames);
-    Py_DECREF(replacement);
+    stack[0] = args[0];
+    stack[1] = args[1];
+    stack[2] = environ_map;
+    result = call_with_child_env(original_execve, module, stack, 3, NULL, false);
+    Py_DECREF(environ_map);
     return result;
 }
 
@@ -410,6 +495,7 @@ static PyObject *guarded_posix_spawnp(PyObject *module, PyObject *const *args, P
 }
 
 static const struct method_patch CHILD_ENV_PATCHES[] = {
+    {"execv", METH_FASTCALL, (PyCFunction)(void (*)(void))guarded_execv, &original_execv},
     {"execve", METH_FASTCALL | METH_KEYWORDS, (PyCFunction)(void (*)(void))guarded_execve, &original_execve},
     {"posix_spawn", METH_FASTCALL | METH_KEYWORDS, (PyCFunction)(void (*)(void))guarded_posix_spawn,
      &original_posix_spawn},

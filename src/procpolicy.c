@@ -1,4 +1,5 @@
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +19,35 @@ static char *real_executable(const char *path)
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || access(path, X_OK) != 0)
         return NULL;
     return realpath(path, real) ? xstrdup(real) : NULL;
+}
+
+static bool is_executable_file(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+char *procpolicy_search_program(const char *program, const char *path_env)
+{
+    char *copy, *rest, *found = NULL;
+
+    if (program[0] == '\0')
+        return NULL;
+    if (strchr(program, '/') != NULL)
+        return is_executable_file(program) ? xstrdup(program) : NULL;
+    copy = xstrdup(path_env != NULL ? path_env : DEFAULT_PATH);
+    rest = copy;
+    for (char *dir = strsep(&rest, ":"); dir != NULL && found == NULL; dir = strsep(&rest, ":")) {
+        char *candidate = xasprintf("%s/%s", dir[0] ? dir : ".", program);
+
+        if (is_executable_file(candidate))
+            found = candidate;
+        else
+            free(candidate);
+    }
+    free(copy);
+    return found;
 }
 
 char *procpolicy_find_program(const char *program, const char *path_env)

@@ -3,10 +3,12 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "guards.h"
 #include "hook.h"
 #include "procpolicy.h"
+#include "resolve.h"
 
 /* The text of a program argument (str, bytes or os.PathLike), or -1. */
 static int program_text(PyObject *object, char *out, size_t size)
@@ -44,6 +46,10 @@ static int decide(struct hermetic_runtime *rt, const char *asked, char *real)
 {
     const char *shown = real != NULL ? real : asked;
     int rc = 0;
+
+    /* hermetic itself is allowed by the name users give it. */
+    if (real != NULL && rt->self_exe != NULL && strcmp(real, rt->self_exe) == 0)
+        shown = "hermetic-python";
 
     if (!procpolicy_allows_exec(&rt->effective, real))
         rc = hook_block(GUARD_SUBPROCESS, VIOLATION_PERMISSION, shown, "subprocess disabled: exec(%s)", shown);
@@ -221,52 +227,130 @@ static int set_variable(PyObject *list, const char *name, const char *value)
     return rc;
 }
 
+static const struct resolve_env EMBEDDED = {NULL, HERMETIC_PYTHON, PY_VERSION};
+
+/* The program the child of fork_exec runs: the first of `executables`
+ * that is executable, joined to `cwd` when relative. -1 if there is none. */
+static int first_candidate(PyObject *executables, PyObject *cwd, char *out, size_t size)
+{
+    PyObject *sequence = PySequence_Fast(executables, "executable_list");
+    char base[PATH_MAX], text[PATH_MAX];
+    bool relative_to_cwd = cwd != NULL && cwd != Py_None && program_text(cwd, base, sizeof(base)) == 0;
+    int rc = -1;
+
+    if (sequence == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(sequence) && rc != 0; i++) {
+        if (program_text(PySequence_Fast_GET_ITEM(sequence, i), text, sizeof(text)) != 0)
+            continue;
+        if (text[0] != '/' && relative_to_cwd)
+            snprintf(out, size, "%s/%s", base, text);
+        else
+            snprintf(out, size, "%s", text);
+        if (access(out, X_OK) == 0)
+            rc = 0;
+    }
+    Py_DECREF(sequence);
+    return rc;
+}
+
+int guard_subprocess_python_child(struct hermetic_runtime *rt, const char *program, struct python_child *child)
+{
+    char real[PATH_MAX];
+
+    memset(child, 0, sizeof(*child));
+    if (rt->self_exe == NULL || rt->python_executable == NULL)
+        return 0;
+    if (realpath(program, real) != NULL && strcmp(real, rt->self_exe) == 0)
+        return 0;   /* hermetic itself: it only needs the environment */
+    return resolve_python_child(program, &EMBEDDED, child) ? 1 : 0;
+}
+
+PyObject *guard_subprocess_python_argv(struct hermetic_runtime *rt, const struct python_child *child,
+                                       PyObject *argv)
+{
+    PyObject *sequence = PySequence_Fast(argv, "argv"), *list = PyList_New(0), *item;
+    int rc = 0;
+
+    if (sequence == NULL || list == NULL)
+        goto fail;
+    item = PyUnicode_DecodeFSDefault(rt->python_executable);
+    rc = item != NULL ? PyList_Append(list, item) : -1;
+    Py_XDECREF(item);
+    for (size_t i = 0; rc == 0 && i < child->prefix.len; i++) {
+        item = PyUnicode_DecodeFSDefault(child->prefix.items[i]);
+        rc = item != NULL ? PyList_Append(list, item) : -1;
+        Py_XDECREF(item);
+    }
+    for (Py_ssize_t i = 1; rc == 0 && i < PySequence_Fast_GET_SIZE(sequence); i++)
+        rc = PyList_Append(list, PySequence_Fast_GET_ITEM(sequence, i));
+    if (rc != 0)
+        goto fail;
+    Py_DECREF(sequence);
+    return list;
+fail:
+    Py_XDECREF(sequence);
+    Py_XDECREF(list);
+    return NULL;
+}
+
 PyObject *guard_subprocess_child_args(struct hermetic_runtime *rt, PyObject *args)
 {
-    const char *candidates[64];
-    size_t count = 0;
-    PyObject *sequence, *env, *copy;
-    char *real, *policy;
+    char program[2 * PATH_MAX + 2], real[PATH_MAX];
+    const char *interpreter = getenv("HERMETIC_INTERPRETER");
+    struct python_child child = {0};
+    PyObject *env, *copy = NULL, *argv = NULL, *executables = NULL;
+    char *policy;
     int rc;
 
-    if (rt->self_exe == NULL || PyTuple_GET_SIZE(args) < 6) {
+    if (rt->self_exe == NULL || PyTuple_GET_SIZE(args) < 6 ||
+        first_candidate(PyTuple_GET_ITEM(args, 1), PyTuple_GET_ITEM(args, 4), program, sizeof(program)) != 0) {
         Py_INCREF(args);
         return args;
     }
-    sequence = PySequence_Fast(PyTuple_GET_ITEM(args, 1), "executable_list");
-    if (sequence == NULL)
-        return NULL;
-    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(sequence) && count < 64; i++) {
-        PyObject *entry = PySequence_Fast_GET_ITEM(sequence, i);
-
-        if (PyBytes_Check(entry) && strlen(PyBytes_AS_STRING(entry)) == (size_t)PyBytes_GET_SIZE(entry))
-            candidates[count++] = PyBytes_AS_STRING(entry);
+    if (realpath(program, real) == NULL || strcmp(real, rt->self_exe) != 0) {
+        /* Python that hermetic can run starts as hermetic-python, so that
+         * the policy follows it however the program named it. */
+        if (guard_subprocess_python_child(rt, program, &child) != 1) {
+            Py_INCREF(args);
+            return args;
+        }
+        interpreter = child.interpreter;
+        argv = guard_subprocess_python_argv(rt, &child, PyTuple_GET_ITEM(args, 0));
+        executables = argv != NULL ? Py_BuildValue("(y)", rt->python_executable) : NULL;
+        if (executables == NULL) {
+            Py_XDECREF(argv);
+            resolve_python_child_free(&child);
+            return NULL;
+        }
     }
-    real = procpolicy_first_executable(candidates, count);
-    Py_DECREF(sequence);
-    if (real == NULL || strcmp(real, rt->self_exe) != 0) {
-        free(real);
-        Py_INCREF(args);
-        return args;
-    }
-    free(real);
     /* A hermetic child: it gets the policy in force now, whatever the
      * environment the program built for it says. */
     env = environment_list(PyTuple_GET_ITEM(args, 5));
-    if (env == NULL)
-        return NULL;
     policy = policy_format_yaml(&rt->effective, NULL);
-    rc = set_variable(env, "HERMETIC_POLICY", policy);
+    rc = env != NULL ? set_variable(env, "HERMETIC_POLICY", policy) : -1;
     free(policy);
-    if (rc == 0 && getenv("HERMETIC_INTERPRETER") != NULL)
-        rc = set_variable(env, "HERMETIC_INTERPRETER", getenv("HERMETIC_INTERPRETER"));
-    copy = rc == 0 ? PyTuple_New(PyTuple_GET_SIZE(args)) : NULL;
+    if (rc == 0 && interpreter != NULL)
+        rc = set_variable(env, "HERMETIC_INTERPRETER", interpreter);
+    if (rc == 0)
+        copy = PyTuple_New(PyTuple_GET_SIZE(args));
     for (Py_ssize_t i = 0; copy != NULL && i < PyTuple_GET_SIZE(args); i++) {
-        PyObject *value = i == 5 ? env : PyTuple_GET_ITEM(args, i);
+        PyObject *value = PyTuple_GET_ITEM(args, i);
 
+        if (i == 0 && argv != NULL)
+            value = argv;
+        else if (i == 1 && executables != NULL)
+            value = executables;
+        else if (i == 5)
+            value = env;
         Py_INCREF(value);
         PyTuple_SET_ITEM(copy, i, value);
     }
-    Py_DECREF(env);
+    Py_XDECREF(env);
+    Py_XDECREF(argv);
+    Py_XDECREF(executables);
+    resolve_python_child_free(&child);
     return copy;
 }

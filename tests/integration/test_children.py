@@ -379,3 +379,96 @@ def test_direct_start_child_keeps_policy(tmp_path, case):
     values = results_of(result)
     assert not marker.exists(), describe(result)
     assert values["child_status"] == 77, describe(result)
+
+
+# Python children started without sys.executable: the program names
+# python3, a venv's python or a Python script itself. hermetic starts each
+# as hermetic-python. Each entry: how the parent starts CHILD (Python
+# source, with PROGRAM the command as a list whose first item is run).
+OTHER_NAMES = {
+    "run-python3-path": "subprocess.run(PROGRAM + [CHILD, 'child'])",
+    "run-python3-name": "subprocess.run(['python3'] + PROGRAM[1:] + [CHILD, 'child'])",
+    "popen-shell-false-env": "subprocess.Popen(PROGRAM + [CHILD, 'child'], env={'PATH': os.environ['PATH']}).wait()",
+    "posix_spawn": "os.waitpid(os.posix_spawn(PROGRAM[0], PROGRAM + [CHILD, 'child'], dict(os.environ)), 0)",
+    "posix_spawnp": "os.waitpid(os.posix_spawnp('python3', ['python3', CHILD, 'child'], dict(os.environ)), 0)",
+    "fork-execv": (
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os.execv(PROGRAM[0], PROGRAM + [CHILD, 'child'])\n"
+        "os.waitpid(pid, 0)"
+    ),
+    "fork-execve": (
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os.execve(PROGRAM[0], PROGRAM + [CHILD, 'child'], {})\n"
+        "os.waitpid(pid, 0)"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(OTHER_NAMES))
+def test_python_child_by_other_name_keeps_policy(tmp_path, tcp_listener, case):
+    child = write_child(tmp_path, tcp_listener.port)
+    body = "report(parent_pid=os.getpid())\n" + OTHER_NAMES[case]
+
+    result = run_parent(tmp_path, body, "--no-network", CHILD=str(child), PROGRAM=[PYTHON])
+
+    values = results_of(result)
+    assert values.get("child") == "blocked", describe(result)
+    assert values["child_executable"] == EXPECTED_EXECUTABLE, describe(result)
+    assert values["child_pid"] != values["parent_pid"], describe(result)
+    assert settled_connections(tcp_listener) == 0
+
+
+def test_python_child_by_other_name_control(tmp_path, tcp_listener):
+    """Without a policy the same child, started as python3, connects."""
+    child = write_child(tmp_path, tcp_listener.port)
+
+    result = run_parent(tmp_path, OTHER_NAMES["run-python3-path"], CHILD=str(child), PROGRAM=[PYTHON])
+
+    assert results_of(result)["child"] == "ok", describe(result)
+    assert settled_connections(tcp_listener) == 1
+
+
+@pytest.mark.parametrize("line", ["#!/usr/bin/python3", "#!/usr/bin/env python3", "#!/usr/bin/python3 -I"])
+def test_python_script_child_keeps_policy(tmp_path, tcp_listener, line):
+    """A script whose #! line runs python3 starts as hermetic-python SCRIPT, with its #! options."""
+    child = write_child(tmp_path, tcp_listener.port)
+    script = tmp_path / "tool"
+    script.write_text(line + "\n" + child.read_text())
+    script.chmod(0o755)
+    body = "report(parent_pid=os.getpid())\nsubprocess.run([SCRIPT, 'child'])"
+
+    result = run_parent(tmp_path, body, "--no-network", SCRIPT=str(script))
+
+    values = results_of(result)
+    assert values.get("child") == "blocked", describe(result)
+    assert values["child_executable"] == EXPECTED_EXECUTABLE, describe(result)
+    assert settled_connections(tcp_listener) == 0
+
+
+def test_venv_python_child_keeps_venv_and_policy(tmp_path, venv, tcp_listener):
+    """A venv's python started by path stays in its venv, under the policy."""
+    child = write_child(tmp_path, tcp_listener.port)
+    body = "report(parent_pid=os.getpid())\nsubprocess.run([VENV_PYTHON, CHILD, 'child'])"
+
+    result = run_parent(tmp_path, body, "--no-network", CHILD=str(child), VENV_PYTHON=str(venv / "bin" / "python"))
+
+    values = results_of(result)
+    assert values.get("child") == "blocked", describe(result)
+    assert values["child_prefix"] == str(venv), describe(result)
+    assert settled_connections(tcp_listener) == 0
+
+
+def test_non_python_child_runs_as_asked(tmp_path):
+    """A shell script and an ELF program run as they are: the policy does not follow them."""
+    marker = tmp_path / "marker"
+    script = tmp_path / "job.sh"
+    script.write_text(f"#!/bin/sh\necho \"$0\" > {marker}\n")
+    script.chmod(0o755)
+    body = "r = subprocess.run([SCRIPT]); report(status=r.returncode)"
+
+    result = run_parent(tmp_path, body, "--no-network", SCRIPT=str(script))
+
+    assert results_of(result)["status"] == 0, describe(result)
+    assert marker.read_text() == f"{script}\n"

@@ -743,6 +743,121 @@ START_TEST(test_split_args_unterminated)
 }
 END_TEST
 
+/* ----- Python children started by the program ----- */
+
+static bool python_child(const char *program, const struct resolve_env *env, struct python_child *child)
+{
+    return resolve_python_child(program, env, child);
+}
+
+static void expect_prefix(const struct python_child *child, const char *const *expected, const char *what)
+{
+    size_t n = 0;
+
+    while (expected[n] != NULL)
+        n++;
+    ck_assert_msg(child->prefix.len == n, "%s: prefix has %zu entries, expected %zu", what, child->prefix.len, n);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(strcmp(child->prefix.items[i], expected[i]) == 0, "%s: prefix[%zu] is \"%s\", expected \"%s\"",
+                      what, i, child->prefix.items[i], expected[i]);
+}
+
+START_TEST(test_child_interpreters)
+{
+    char *dir = scratch_dir();
+    char *venv = xasprintf("%s/venv", dir);
+    char *venv_python, *relative_dir;
+    struct resolve_env env = env_with_path(dir);
+    struct python_child child;
+    static const char *const none[] = {NULL};
+
+    ck_assert_msg(python_child(EMBEDDED_PYTHON, &env, &child), "the embedded python3 is a Python child");
+    ck_assert_str_eq(child.interpreter, EMBEDDED_PYTHON);
+    expect_prefix(&child, none, "python3");
+    resolve_python_child_free(&child);
+
+    make_venv(venv);
+    venv_python = xasprintf("%s/bin/python3", venv);
+    ck_assert_msg(python_child(venv_python, &env, &child), "a venv's python3 is a Python child");
+    ck_assert_str_eq(child.interpreter, venv_python);   /* the venv's own path, not /usr/bin/python3.11 */
+    expect_prefix(&child, none, "venv python3");
+    resolve_python_child_free(&child);
+
+    /* A relative path becomes absolute, still through the venv. */
+    scratch_chdir(venv);
+    relative_dir = xasprintf("%s/bin/python3", scratch_realpath(venv));
+    ck_assert_msg(python_child("bin/python3", &env, &child), "a relative venv python3 is a Python child");
+    ck_assert_str_eq(child.interpreter, relative_dir);
+    resolve_python_child_free(&child);
+
+    ck_assert_msg(!python_child(write_elf(dir, "python3.12"), &env, &child), "another Python version");
+    ck_assert_msg(!python_child("/bin/true", &env, &child), "an ELF program that is not Python");
+    ck_assert_msg(!python_child(xasprintf("%s/missing", dir), &env, &child), "a missing program");
+}
+END_TEST
+
+START_TEST(test_child_scripts)
+{
+    char *dir = scratch_dir();
+    char *bin = scratch_subdir(dir, "bin");
+    struct resolve_env env = env_with_path(bin);
+    struct python_child child;
+    char *direct = scratch_file(dir, "direct", "#!/usr/bin/python3\nprint(1)\n", 0755);
+    char *options = scratch_file(dir, "options", "#!/usr/bin/python3 -I -s\nprint(1)\n", 0755);
+    char *via_env = scratch_file(dir, "via-env", "#!/usr/bin/env python3\nprint(1)\n", 0755);
+    char *split = scratch_file(dir, "split", "#!/usr/bin/env -S python3 -I\nprint(1)\n", 0755);
+    char *shell = scratch_file(dir, "shell", "#!/bin/sh\necho 1\n", 0755);
+    char *other = scratch_file(dir, "other", "#!/usr/bin/python3.12\nprint(1)\n", 0755);
+    char *plain = scratch_file(dir, "plain.py", "print(1)\n", 0755);
+    const char *direct_prefix[] = {direct, NULL};
+    const char *options_prefix[] = {"-I -s", options, NULL};
+    const char *via_env_prefix[] = {via_env, NULL};
+    const char *split_prefix[] = {"-I", split, NULL};
+
+    scratch_symlink(bin, "python3", EMBEDDED_PYTHON);
+    ck_assert_msg(python_child(direct, &env, &child), "#!/usr/bin/python3");
+    ck_assert_str_eq(child.interpreter, "/usr/bin/python3");
+    expect_prefix(&child, direct_prefix, "direct");
+    resolve_python_child_free(&child);
+
+    /* Linux passes the rest of the #! line as one argument. */
+    ck_assert_msg(python_child(options, &env, &child), "#!/usr/bin/python3 -I -s");
+    expect_prefix(&child, options_prefix, "options");
+    resolve_python_child_free(&child);
+
+    ck_assert_msg(python_child(via_env, &env, &child), "#!/usr/bin/env python3, python3 on PATH");
+    ck_assert_str_eq(child.interpreter, xasprintf("%s/python3", bin));
+    expect_prefix(&child, via_env_prefix, "via env");
+    resolve_python_child_free(&child);
+
+    ck_assert_msg(python_child(split, &env, &child), "#!/usr/bin/env -S python3 -I");
+    expect_prefix(&child, split_prefix, "env -S");
+    resolve_python_child_free(&child);
+
+    ck_assert_msg(!python_child(shell, &env, &child), "a shell script");
+    ck_assert_msg(!python_child(other, &env, &child), "a script for another Python version");
+    ck_assert_msg(!python_child(plain, &env, &child), "a file without a #! line: exec would fail");
+}
+END_TEST
+
+START_TEST(test_child_script_env_not_usable)
+{
+    char *dir = scratch_dir();
+    char *bin = scratch_subdir(dir, "bin");
+    struct resolve_env env = env_with_path(bin);
+    struct python_child child;
+    char *via_env = scratch_file(dir, "via-env", "#!/usr/bin/env python3\nprint(1)\n", 0755);
+
+    /* python3 on PATH is a pyenv-style shim: the child would not run the
+     * embedded interpreter, so it is left alone. */
+    scratch_file(bin, "python3", "#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n", 0755);
+    ck_assert_msg(!python_child(via_env, &env, &child), "python3 on PATH is a wrapper");
+    /* Nothing on PATH at all. */
+    env = env_with_path(dir);
+    ck_assert_msg(!python_child(via_env, &env, &child), "no python3 on PATH");
+}
+END_TEST
+
 Suite *suite_resolve(void)
 {
     Suite *suite = suite_create("resolve");
@@ -784,6 +899,9 @@ Suite *suite_resolve(void)
     tcase_add_test(interpreters, test_venv_of_other_python);
     tcase_add_test(interpreters, test_other_version_binary);
     tcase_add_test(interpreters, test_pyenv_shim);
+    tcase_add_test(interpreters, test_child_interpreters);
+    tcase_add_test(interpreters, test_child_scripts);
+    tcase_add_test(interpreters, test_child_script_env_not_usable);
     suite_add_tcase(suite, interpreters);
 
     tcase_add_test(split, test_split_args);
