@@ -1174,13 +1174,18 @@ START_TEST(test_shipped_profile_contents)
     load_ok(&search, "packaging", &p);
     ck_assert_msg(p.network.block && p.subprocess.block && p.filesystem.readonly,
                   "packaging blocks network, subprocesses and writes");
-    ck_assert_msg(p.filesystem.allow_write.len == 4, "packaging allows 4 write paths, got %zu",
+    ck_assert_msg(p.filesystem.allow_write.len == 6, "packaging allows 6 write paths, got %zu",
                   p.filesystem.allow_write.len);
     ck_assert_str_eq(p.filesystem.allow_write.items[0], build);
     ck_assert_str_eq(p.filesystem.allow_write.items[1], dist);
     ck_assert_msg(strcmp(strrchr(p.filesystem.allow_write.items[2], '/'), "/*.egg-info") == 0,
                   "packaging allows *.egg-info, got %s", p.filesystem.allow_write.items[2]);
-    ck_assert_str_eq(p.filesystem.allow_write.items[3], tmp);
+    ck_assert_msg(has_suffix(p.filesystem.allow_write.items[3], "/*/*.egg-info"),
+                  "packaging allows */*.egg-info (a src layout), got %s", p.filesystem.allow_write.items[3]);
+    ck_assert_msg(has_suffix(p.filesystem.allow_write.items[4], "/*-[0-9]*"),
+                  "packaging allows NAME-VERSION (an sdist being assembled), got %s",
+                  p.filesystem.allow_write.items[4]);
+    ck_assert_str_eq(p.filesystem.allow_write.items[5], tmp);
     policy_free(&p);
 
     free(dir), free(build), free(dist), free(tmp);
