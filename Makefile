@@ -2,7 +2,7 @@
 #
 #   make              build build/hermetic and build/hermetic-python
 #   make check        unit tests (Check) and integration tests (pytest)
-#   make demo         build, then run examples/demo.py under --no-network
+#   make demo         build, then run examples/demo.sh: a hostile program under block-all
 #   make bench        measure against /usr/bin/python3, write BENCHMARKS.md
 #   make deps         install the Debian packages the build and tests need
 #   make install      PREFIX=/usr/local, DESTDIR for staging
