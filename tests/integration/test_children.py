@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -315,6 +316,33 @@ def test_packaging_profile_builds_wheel(tmp_path, tcp_listener):
     assert values["touch"] == "blocked", describe(result)
     assert not marker.exists()
     assert settled_connections(tcp_listener) == 0
+
+
+@pytest.mark.parametrize("layout", ["flat", "src"])
+def test_packaging_profile_builds_sdist_and_wheel(tmp_path, layout):
+    """setuptools assembles the sdist in NAME-VERSION/ and, in a src layout, writes src/NAME.egg-info."""
+    project = tmp_path / "project"
+    package = project / "src" / "tinypkg" if layout == "src" else project / "tinypkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("VALUE = 1\n")
+    (project / "pyproject.toml").write_text(PYPROJECT_TOML)
+    before = {path.relative_to(project) for path in project.rglob("*")}
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+
+    result = run(
+        [HERMETIC, "--profile", "packaging", "--", PYTHON, "-m", "build", "--no-isolation"],
+        cwd=project,
+        env=child_env(TMPDIR=temp),
+    )
+
+    assert result.returncode == 0, describe(result)
+    assert (project / "dist" / "tinypkg-0.1.tar.gz").exists(), describe(result)
+    assert (project / "dist" / "tinypkg-0.1-py3-none-any.whl").exists(), describe(result)
+    allowed = [Path("build"), Path("dist"), Path("tinypkg.egg-info"), Path("src/tinypkg.egg-info")]
+    created = {path.relative_to(project) for path in project.rglob("*")} - before
+    unexpected = [path for path in created if not any(path == a or a in path.parents for a in allowed)]
+    assert unexpected == [], unexpected
 
 
 def test_allow_exec_hermetic_python(tmp_path):
