@@ -63,10 +63,13 @@ int guard_subprocess_fork_exec(struct hermetic_runtime *rt, PyObject *executable
  * hermetic-python with an environment carrying the current policy and the
  * interpreter. NULL with an exception on error. */
 PyObject *guard_subprocess_child_args(struct hermetic_runtime *rt, PyObject *args);
-/* 1 if a child that executes `program` (a path) runs Python hermetic can
- * run, other than hermetic itself: `child` then says how hermetic-python
- * runs it (free it with resolve_python_child_free). 0 otherwise. */
-int guard_subprocess_python_child(struct hermetic_runtime *rt, const char *program, struct python_child *child);
+/* 1 if a child that executes `program` (a path) with environment `env` (a
+ * mapping, a fork_exec list of b"NAME=value", or None for this process's)
+ * runs Python hermetic can run, other than hermetic itself: `child` then
+ * says how hermetic-python runs it (free it with
+ * resolve_python_child_free). 0 otherwise. */
+int guard_subprocess_python_child(struct hermetic_runtime *rt, const char *program, PyObject *env,
+                                  struct python_child *child);
 /* The argv that runs `child` through hermetic-python, from the child's
  * original argv (whose first item it replaces). */
 PyObject *guard_subprocess_python_argv(struct hermetic_runtime *rt, const struct python_child *child,

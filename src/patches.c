@@ -225,12 +225,16 @@ static PyObject *guarded_fork_exec(PyObject *module, PyObject *args)
 {
     PyObject *child_args, *result;
 
-    if (PyTuple_Check(args) && PyTuple_GET_SIZE(args) >= 2 &&
-        guard_subprocess_fork_exec(hook_runtime(), PyTuple_GET_ITEM(args, 1)) != 0)
-        return NULL;
+    /* Decide on what the child will run: a Python child becomes
+     * hermetic-python first. */
     child_args = PyTuple_Check(args) ? guard_subprocess_child_args(hook_runtime(), args) : (Py_INCREF(args), args);
     if (child_args == NULL)
         return NULL;
+    if (PyTuple_Check(child_args) && PyTuple_GET_SIZE(child_args) >= 2 &&
+        guard_subprocess_fork_exec(hook_runtime(), PyTuple_GET_ITEM(child_args, 1)) != 0) {
+        Py_DECREF(child_args);
+        return NULL;
+    }
     result = original_fork_exec(module, child_args);
     Py_DECREF(child_args);
     return result;
@@ -426,7 +430,7 @@ static PyObject *call_with_child_env(PyCFunction original, PyObject *module, PyO
         !PyMapping_Check(args[env_at]) || (program = exec_program(args[path_at], search)) == NULL)
         goto unchanged;
     if (realpath(program, real) == NULL || strcmp(real, rt->self_exe) != 0) {
-        if (guard_subprocess_python_child(rt, program, &child) != 1)
+        if (guard_subprocess_python_child(rt, program, args[env_at], &child) != 1)
             goto unchanged;
         python = true;
         interpreter = child.interpreter;

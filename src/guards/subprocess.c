@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "guards.h"
 #include "hook.h"
+#include "log.h"
 #include "procpolicy.h"
 #include "resolve.h"
 
@@ -42,20 +44,55 @@ static int program_text(PyObject *object, char *out, size_t size)
 
 /* Decide running `real` (NULL if nothing would run) for a program that was
  * asked for as `asked`. */
-static int decide(struct hermetic_runtime *rt, const char *asked, char *real)
+static int decide(struct hermetic_runtime *rt, const char *asked, char *real, bool as_hermetic_python)
 {
     const char *shown = real != NULL ? real : asked;
+    bool allowed = procpolicy_allows_exec(&rt->effective, real);
     int rc = 0;
+
+    /* A Python child starts as hermetic-python, under the policy, so
+     * --allow-exec hermetic-python allows it. */
+    if (!allowed && as_hermetic_python)
+        allowed = procpolicy_allows_exec(&rt->effective, rt->self_exe);
 
     /* hermetic itself is allowed by the name users give it. */
     if (real != NULL && rt->self_exe != NULL && strcmp(real, rt->self_exe) == 0)
         shown = "hermetic-python";
 
-    if (!procpolicy_allows_exec(&rt->effective, real))
+    if (!allowed)
         rc = hook_block(GUARD_SUBPROCESS, VIOLATION_PERMISSION, shown, "subprocess disabled: exec(%s)", shown);
     else if (hook_tracing_allowed())
         hook_allowed(GUARD_SUBPROCESS, shown, "exec(%s)", shown);
     free(real);
+    return rc;
+}
+
+static const struct resolve_env EMBEDDED = {NULL, HERMETIC_PYTHON, PY_VERSION};
+
+/* The PATH that execvp and env(1) search when the environment has none
+ * (glibc's default). */
+#define CHILD_DEFAULT_PATH "/bin:/usr/bin"
+
+/* The PATH in a fork_exec environment list of b"NAME=value" items. */
+static int path_from_env_list(PyObject *env, char *out, size_t size)
+{
+    PyObject *sequence;
+    int rc = -1;
+
+    if (env == NULL || env == Py_None || (sequence = PySequence_Fast(env, "env")) == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(sequence) && rc != 0; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(sequence, i);
+
+        if (PyBytes_Check(item) && strncmp(PyBytes_AS_STRING(item), "PATH=", 5) == 0 &&
+            (size_t)PyBytes_GET_SIZE(item) - 5 < size) {
+            snprintf(out, size, "%s", PyBytes_AS_STRING(item) + 5);
+            rc = 0;
+        }
+    }
+    Py_DECREF(sequence);
     return rc;
 }
 
@@ -89,13 +126,23 @@ static int decide_program(struct hermetic_runtime *rt, PyObject *program, PyObje
 
     if (program_text(program, name, sizeof(name)) != 0)
         return hook_block(GUARD_SUBPROCESS, VIOLATION_PERMISSION, "?", "subprocess disabled: exec(malformed program)");
+    const char *program_path = name;
+    struct python_child child;
+    char *found;
+    bool python;
+
     if (path_from_env(env, path, sizeof(path)) == 0)
         search = path;
     if (cwd != NULL && name[0] != '/' && strchr(name, '/') != NULL) {
         snprintf(joined, sizeof(joined), "%s/%s", cwd, name);
-        return decide(rt, name, procpolicy_find_program(joined, search));
+        program_path = joined;
     }
-    return decide(rt, name, procpolicy_find_program(name, search));
+    found = procpolicy_search_program(program_path, search);
+    python = found != NULL && guard_subprocess_python_child(rt, found, env, &child) == 1;
+    if (python)
+        resolve_python_child_free(&child);
+    free(found);
+    return decide(rt, name, procpolicy_find_program(program_path, search), python);
 }
 
 /* True if the subprocess guard decides process creation. Called for
@@ -131,7 +178,7 @@ int guard_subprocess_system(struct hermetic_runtime *rt, PyObject *args)
     (void)args;
     if (!subprocess_guarded(rt))
         return 0;
-    return decide(rt, "/bin/sh", procpolicy_find_program("/bin/sh", NULL));
+    return decide(rt, "/bin/sh", procpolicy_find_program("/bin/sh", NULL), false);
 }
 
 /* os.exec (path, args, env), os.posix_spawn (path, argv, env). */
@@ -155,7 +202,7 @@ int guard_subprocess_fork(struct hermetic_runtime *rt, PyObject *args)
 
 int guard_subprocess_fork_exec(struct hermetic_runtime *rt, PyObject *executable_list)
 {
-    const char *candidates[64];
+    char *candidates[64];
     char first[PATH_MAX] = "?";
     size_t count = 0;
     PyObject *sequence;
@@ -167,19 +214,23 @@ int guard_subprocess_fork_exec(struct hermetic_runtime *rt, PyObject *executable
         PyErr_Clear();
         return hook_block(GUARD_SUBPROCESS, VIOLATION_PERMISSION, "?", "subprocess disabled: exec(malformed program)");
     }
+    /* str entries too: multiprocessing passes [sys.executable]. */
     for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(sequence) && count < 64; i++) {
-        PyObject *entry = PySequence_Fast_GET_ITEM(sequence, i);
+        char text[PATH_MAX];
 
-        if (PyBytes_Check(entry) && strlen(PyBytes_AS_STRING(entry)) == (size_t)PyBytes_GET_SIZE(entry))
-            candidates[count++] = PyBytes_AS_STRING(entry);
+        if (program_text(PySequence_Fast_GET_ITEM(sequence, i), text, sizeof(text)) == 0)
+            candidates[count++] = xstrdup(text);
     }
+    Py_DECREF(sequence);
     if (count > 0) {
         /* Shown when nothing would run: the name the candidates share. */
         const char *slash = strrchr(candidates[0], '/');
         snprintf(first, sizeof(first), "%s", slash ? slash + 1 : candidates[0]);
     }
-    int rc = decide(rt, first, procpolicy_first_executable(candidates, count));
-    Py_DECREF(sequence);
+    int rc = decide(rt, first, procpolicy_first_executable((const char *const *)candidates, count), false);
+
+    for (size_t i = 0; i < count; i++)
+        free(candidates[i]);
     return rc;
 }
 
@@ -227,7 +278,6 @@ static int set_variable(PyObject *list, const char *name, const char *value)
     return rc;
 }
 
-static const struct resolve_env EMBEDDED = {NULL, HERMETIC_PYTHON, PY_VERSION};
 
 /* The program the child of fork_exec runs: the first of `executables`
  * that is executable, joined to `cwd` when relative. -1 if there is none. */
@@ -256,16 +306,44 @@ static int first_candidate(PyObject *executables, PyObject *cwd, char *out, size
     return rc;
 }
 
-int guard_subprocess_python_child(struct hermetic_runtime *rt, const char *program, struct python_child *child)
+/* Say once per program when a child named like a Python interpreter (a
+ * pyenv shim, python3.12) is not one hermetic can run, so it starts
+ * without the policy. */
+static void note_unguarded_python(const char *program)
 {
-    char real[PATH_MAX];
+    static struct strlist noted;
+
+    if (!resolve_is_python_name(program) || strlist_contains(&noted, program))
+        return;
+    strlist_add(&noted, program);
+    log_message("note: a child runs %s, which is not %s or a venv of it; it runs without hermetic's policy",
+                program, HERMETIC_PYTHON);
+}
+
+int guard_subprocess_python_child(struct hermetic_runtime *rt, const char *program, PyObject *env,
+                                  struct python_child *child)
+{
+    char real[PATH_MAX], path[8192];
+    struct resolve_env embedded = EMBEDDED;
+    int found;
 
     memset(child, 0, sizeof(*child));
     if (rt->self_exe == NULL || rt->python_executable == NULL)
         return 0;
     if (realpath(program, real) != NULL && strcmp(real, rt->self_exe) == 0)
         return 0;   /* hermetic itself: it only needs the environment */
-    return resolve_python_child(program, &EMBEDDED, child) ? 1 : 0;
+    /* A #! line's "env python3" searches the child's PATH: from the
+     * environment given to it, the default when that has none, or ours
+     * when it inherits ours. */
+    if (env != NULL && env != Py_None) {
+        found = PyList_Check(env) || PyTuple_Check(env) ? path_from_env_list(env, path, sizeof(path))
+                                                        : path_from_env(env, path, sizeof(path));
+        embedded.path = found == 0 ? path : CHILD_DEFAULT_PATH;
+    }
+    if (resolve_python_child(program, &embedded, child))
+        return 1;
+    note_unguarded_python(program);
+    return 0;
 }
 
 PyObject *guard_subprocess_python_argv(struct hermetic_runtime *rt, const struct python_child *child,
@@ -313,7 +391,7 @@ PyObject *guard_subprocess_child_args(struct hermetic_runtime *rt, PyObject *arg
     if (realpath(program, real) == NULL || strcmp(real, rt->self_exe) != 0) {
         /* Python that hermetic can run starts as hermetic-python, so that
          * the policy follows it however the program named it. */
-        if (guard_subprocess_python_child(rt, program, &child) != 1) {
+        if (guard_subprocess_python_child(rt, program, PyTuple_GET_ITEM(args, 5), &child) != 1) {
             Py_INCREF(args);
             return args;
         }

@@ -346,6 +346,7 @@ def test_packaging_profile_builds_sdist_and_wheel(tmp_path, layout):
 
 
 def test_allow_exec_hermetic_python(tmp_path):
+    """hermetic-python children run, also when started as python3, which then runs as hermetic-python."""
     child = write_child(tmp_path)
     child_marker, parent_marker, python_marker = (tmp_path / name for name in ("child", "parent", "python3"))
 
@@ -355,7 +356,8 @@ def test_allow_exec_hermetic_python(tmp_path):
         report(
             python_child=outcome(run_program, sys.executable, CHILD, "child", CHILD_MARKER),
             touch=outcome(run_program, TOUCH, PARENT_MARKER),
-            debian_python=outcome(run_program, PYTHON, "-c", f"open({PYTHON_MARKER!r}, 'w').close()"),
+            debian_python=outcome(run_program, PYTHON, CHILD, "debian", PYTHON_MARKER),
+            shell=outcome(run_program, "/bin/sh", "-c", "true"),
         )
         """,
         "--no-subprocess",
@@ -374,7 +376,10 @@ def test_allow_exec_hermetic_python(tmp_path):
     assert values["child_executable"] == EXPECTED_EXECUTABLE, describe(result)
     assert values["child_run"] == "blocked", describe(result)
     assert values["touch"] == "blocked", describe(result)
-    assert values["debian_python"] == "blocked", describe(result)
+    assert values["shell"] == "blocked", describe(result)
+    assert values["debian_python"] == "ok", describe(result)
+    assert values["debian_executable"] == EXPECTED_EXECUTABLE, describe(result)
+    assert values["debian_run"] == "blocked", describe(result)
     assert not child_marker.exists()
     assert not parent_marker.exists()
     assert not python_marker.exists()
