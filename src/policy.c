@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "alloc.h"
 #include "codepolicy.h"
@@ -145,9 +146,31 @@ static bool rule_within(const struct netrule *inner, const struct netrule *outer
     return false;
 }
 
-static void intersect_rules(struct netrule_list *into, const struct netrule_list *other)
+/* True if allow_localhost alone allows everything `rule` allows: a
+ * loopback address or block, or the name localhost. */
+static bool rule_within_localhost(const struct netrule *rule)
+{
+    if (rule->kind == NETRULE_NETWORK) {
+        unsigned int minimum = rule->addr.family == AF_INET ? 8 : 128;
+
+        return rule->prefix_len >= minimum && netaddr_is_loopback(&rule->addr);
+    }
+    return rule->kind == NETRULE_DOMAIN && strcmp(rule->name, "localhost") == 0;
+}
+
+/* Keep the rules that both sides allow: a rule of one side within a rule
+ * of the other, or within the other's allow_localhost. */
+static void intersect_rules(struct netrule_list *into, bool into_localhost, const struct netrule_list *other,
+                            bool other_localhost)
 {
     struct netrule_list kept = {0};
+
+    for (size_t i = 0; i < into->len; i++)
+        if (other_localhost && rule_within_localhost(&into->items[i]))
+            netrule_list_add(&kept, &into->items[i]);
+    for (size_t k = 0; k < other->len; k++)
+        if (into_localhost && rule_within_localhost(&other->items[k]))
+            netrule_list_add(&kept, &other->items[k]);
 
     for (size_t i = 0; i < into->len; i++)
         for (size_t k = 0; k < other->len; k++)
@@ -218,9 +241,9 @@ int policy_restrict(struct hermetic_policy *into, const struct hermetic_policy *
     const struct policy_network *lnet = &layer->network;
 
     if (net->block && lnet->block) {
+        intersect_rules(&net->allow, net->allow_localhost, &lnet->allow, lnet->allow_localhost);
         net->allow_localhost = net->allow_localhost && lnet->allow_localhost;
         net->allow_unix_sockets = net->allow_unix_sockets && lnet->allow_unix_sockets;
-        intersect_rules(&net->allow, &lnet->allow);
     } else if (lnet->block) {
         net->allow_localhost = lnet->allow_localhost;
         net->allow_unix_sockets = lnet->allow_unix_sockets;

@@ -900,6 +900,40 @@ def test_nested_blocks_combine(tmp_path, mode, tcp_listener):
     assert settled_connections(tcp_listener) == 1
 
 
+@pytest.mark.parametrize("where", ["cli", "outer-block"])
+def test_port_block_inside_localhost_policy(tmp_path, mode, where):
+    """A block that allows one loopback port, inside a policy that allows loopback, keeps that port."""
+    if where == "cli" and mode != "hermetic":
+        pytest.skip("hermetic's options need the hermetic executable")
+    allowed, other = Listener(), Listener()
+    program = write_program(
+        tmp_path / "program.py",
+        """
+        import contextlib
+        outer = hermetic.hermetic_blocker(block_network=True, allow_localhost=True) if OUTER else contextlib.nullcontext()
+        with outer:
+            with hermetic.hermetic_blocker(block_network=True, allow_domains=[f"127.0.0.1:{ALLOWED}"]):
+                report(allowed=outcome(connect, ALLOWED), other=outcome(connect, OTHER),
+                       rules=hermetic.policy()["network"]["allow"])
+        """,
+        ALLOWED=allowed.port,
+        OTHER=other.port,
+        OUTER=where == "outer-block",
+    )
+
+    try:
+        result = run_api(mode, program, *(["--profile", "test"] if where == "cli" else []))
+        values = results_of(result)
+        assert values["allowed"] == "ok", describe(result)
+        assert values["other"] == "blocked", describe(result)
+        assert values["rules"] == [f"127.0.0.1:{allowed.port}"], describe(result)
+        assert settled_connections(allowed) == 1
+        assert settled_connections(other) == 0
+    finally:
+        allowed.close()
+        other.close()
+
+
 def test_leaving_on_exception_restores_policy(tmp_path, mode, tcp_listener):
     marker = tmp_path / "marker"
     program = write_program(

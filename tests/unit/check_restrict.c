@@ -347,6 +347,49 @@ START_TEST(test_restrict_rules_names_and_addresses)
 }
 END_TEST
 
+/* Restrict [into] (with allow_localhost) by [layer] (without), both
+ * blocking, and require `expected`, in both orders. */
+static void expect_localhost_intersection(const char *const *rules, const char *const *expected)
+{
+    for (int order = 0; order < 2; order++) {
+        struct hermetic_policy into, layer;
+        struct hermetic_policy *with_localhost = order == 0 ? &into : &layer;
+        struct hermetic_policy *with_rules = order == 0 ? &layer : &into;
+        char *text = list_text(rules, names_count(rules));
+        char what[512];
+
+        policy_init(&into);
+        policy_init(&layer);
+        into.network.block = layer.network.block = true;
+        with_localhost->network.allow_localhost = true;
+        add_rules(&with_rules->network.allow, rules);
+        restrict_ok(&into, &layer);
+        snprintf(what, sizeof(what), "%s %s allow_localhost", text, order == 0 ? "restricting" : "restricted by");
+        expect_rules(&into.network.allow, expected, what);
+        ck_assert_msg(!into.network.allow_localhost, "%s: allow_localhost stays on one side only", what);
+        free(text);
+        policy_free(&into);
+        policy_free(&layer);
+    }
+}
+
+START_TEST(test_restrict_rules_within_localhost)
+{
+    static names_t loopback = LIST("127.0.0.1:8080", "127.0.0.0/8", "[::1]:443", "::1", "localhost:5432");
+    static names_t others = LIST("126.0.0.0/7", "0.0.0.0/0", "::/0", "10.0.0.1", "example.com", "*.localhost",
+                                 "localhost.example.com");
+    static names_t mixed = LIST("127.0.0.1:8080", "example.com:443");
+    static names_t mixed_kept = LIST("127.0.0.1:8080");
+    static names_t none = EMPTY;
+
+    /* What loopback rules allow, allow_localhost allows too: they stay. */
+    expect_localhost_intersection(loopback, loopback);
+    /* Wider blocks and other names are not all loopback. */
+    expect_localhost_intersection(others, none);
+    expect_localhost_intersection(mixed, mixed_kept);
+}
+END_TEST
+
 START_TEST(test_restrict_network_one_side)
 {
     static names_t into_rules = LIST("example.com"), layer_rules = LIST("api.example.org");
@@ -700,6 +743,7 @@ Suite *suite_restrict(void)
     tcase_add_test(network, test_restrict_rules_ports);
     tcase_add_test(network, test_restrict_rules_names_and_addresses);
     tcase_add_test(network, test_restrict_network_one_side);
+    tcase_add_test(network, test_restrict_rules_within_localhost);
     suite_add_tcase(suite, network);
 
     tcase_add_test(lists, test_restrict_allow_exec);
