@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "envscrub.h"
@@ -86,6 +87,24 @@ static void add_directory_of(struct strlist *list, const char *path, int levels)
         strlist_add_unique(list, real);
 }
 
+/* Landlock grants writes below paths that exist when it is applied: an
+ * --allow-write directory that the program would create stays unwritable
+ * for the kernel. Say so now rather than leave a bare EACCES later. */
+static void note_missing_writable(const struct hermetic_policy *policy)
+{
+    struct stat st;
+
+    if (!policy->filesystem.readonly)
+        return;
+    for (size_t i = 0; i < policy->filesystem.allow_write.len; i++) {
+        const char *path = policy->filesystem.allow_write.items[i];
+
+        if (strpbrk(path, "*?[") == NULL && stat(path, &st) != 0 && errno == ENOENT)
+            log_message("note: --allow-write %s does not exist; the kernel layer allows writes only below "
+                        "paths that exist when it starts, so creating it will fail: create it first", path);
+    }
+}
+
 /*
  * Back the policy with seccomp and Landlock (--kernel), now, while the
  * process has one thread. Under a read root, Landlock must also let the
@@ -118,6 +137,8 @@ static void apply_kernel(const struct resolved_command *command, const struct he
     }
     if (kernel_apply(policy, &paths, &report, &err) != 0)
         log_die_error(&err);
+    if (strstr(report.applied, "filesystem") != NULL)
+        note_missing_writable(policy);
     rt->kernel_refuses_ip_sockets = report.ip_sockets_refused;
     if (policy->trace != TRACE_OFF) {
         if (report.applied[0] != '\0')
