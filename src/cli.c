@@ -477,6 +477,22 @@ static const struct cli_option *find_option(const char *name, size_t len, bool a
     return found;
 }
 
+/* True if `word` is one of the values of an option whose value is
+ * optional: "--kernel auto" almost certainly meant --kernel=auto. */
+static bool is_optional_value(const struct cli_option *opt, const char *word)
+{
+    static const char *const KERNEL_MODES[] = {"required", "auto", "off", NULL};
+    static const char *const TRACE_LEVELS[] = {"blocked", "all", NULL};
+    const char *const *values = opt->apply == apply_kernel ? KERNEL_MODES
+                                : opt->apply == apply_trace ? TRACE_LEVELS
+                                                            : NULL;
+
+    for (size_t i = 0; values != NULL && values[i] != NULL; i++)
+        if (strcmp(values[i], word) == 0)
+            return true;
+    return false;
+}
+
 /* The long options of python3 itself (3.11), which hermetic-python passes on. */
 static bool is_python_long_option(const char *name, size_t len)
 {
@@ -532,8 +548,8 @@ static int parse_option(int argc, char **argv, int *index, struct hermetic_optio
             return 1;
         if (python)
             return error_set(err, HERMETIC_EXIT_USAGE,
-                             "unknown option --%.*s (hermetic-python takes hermetic's long options, then "
-                             "python3's; see hermetic-python --help)", (int)len, arg);
+                             "unknown option --%.*s (hermetic-python takes hermetic's long options in full, "
+                             "then python3's; see hermetic --help)", (int)len, arg);
         return error_set(err, HERMETIC_EXIT_USAGE, "unknown option --%.*s (see hermetic --help)",
                          (int)len, arg);
     }
@@ -541,6 +557,11 @@ static int parse_option(int argc, char **argv, int *index, struct hermetic_optio
         return 1;  /* hermetic-python passes --help and --version to Python */
     if (second != NULL)
         return ambiguous_option(arg, len, err);
+    if (python && opt->arg == ARG_OPTIONAL && value == NULL && *index + 1 < argc &&
+        is_optional_value(opt, argv[*index + 1]) && access(argv[*index + 1], F_OK) != 0)
+        return error_set(err, HERMETIC_EXIT_USAGE,
+                         "--%s takes its value after \"=\": write --%s=%s (or, if \"%s\" is the script, "
+                         "write ./%s)", opt->name, opt->name, argv[*index + 1], argv[*index + 1], argv[*index + 1]);
     if (opt->arg == ARG_NONE && value != NULL)
         return error_set(err, HERMETIC_EXIT_USAGE, "--%s takes no value (got \"%s\")", opt->name, value);
     if (opt->arg == ARG_REQUIRED && value == NULL) {

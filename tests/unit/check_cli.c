@@ -935,11 +935,14 @@ START_TEST(test_python_usage_errors)
     /* No prefixes in hermetic-python, and a long option neither hermetic
      * nor python3 knows is hermetic's usage error, not Python's. */
     message = parse_program_fails(CLI_HERMETIC_PYTHON, PYARGV("--no-net", "script.py"));
-    ck_assert_str_eq(message, "unknown option --no-net (hermetic-python takes hermetic's long options, then "
-                              "python3's; see hermetic-python --help)");
+    ck_assert_str_eq(message, "unknown option --no-net (hermetic-python takes hermetic's long options in full, "
+                              "then python3's; see hermetic --help)");
     message = parse_program_fails(CLI_HERMETIC_PYTHON, PYARGV("--no-netwrok=1", "script.py"));
-    ck_assert_str_eq(message, "unknown option --no-netwrok (hermetic-python takes hermetic's long options, then "
-                              "python3's; see hermetic-python --help)");
+    ck_assert_str_eq(message, "unknown option --no-netwrok (hermetic-python takes hermetic's long options in full, "
+                              "then python3's; see hermetic --help)");
+    message = parse_program_fails(CLI_HERMETIC_PYTHON, PYARGV("--kernel", "auto"));
+    ck_assert_str_eq(message, "--kernel takes its value after \"=\": write --kernel=auto (or, if \"auto\" is the "
+                              "script, write ./auto)");
 }
 END_TEST
 
