@@ -18,6 +18,7 @@ struct resolve_env {
     const char *path;             /* the PATH to search; NULL for the process's PATH */
     const char *python;           /* e.g. /usr/bin/python3 */
     const char *python_version;   /* e.g. 3.11.2 */
+    const char *virtual_env;      /* an activated venv; NULL for $VIRTUAL_ENV */
 };
 
 struct resolved_command {

@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 {
     const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
     enum cli_program program = strcmp(name, "hermetic-python") == 0 ? CLI_HERMETIC_PYTHON : CLI_HERMETIC;
-    const struct resolve_env env = {NULL, HERMETIC_PYTHON, PY_VERSION};
+    const struct resolve_env env = {NULL, HERMETIC_PYTHON, PY_VERSION, NULL};
     struct hermetic_options options;
     struct hermetic_policy policy;
     struct profile_search search;

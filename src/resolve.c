@@ -666,12 +666,26 @@ static bool is_entry_point(const char *text)
     return !start;
 }
 
+/* module:function and console_scripts run in the activated venv, if it
+ * runs on the embedded library, as they would there; else on the
+ * embedded interpreter. */
 static void run_with_code(const char *code, enum resolve_kind kind, int argc, char *const *argv,
                           const struct resolve_env *env, struct resolved_command *out)
 {
+    const char *venv = env->virtual_env != NULL ? env->virtual_env : getenv("VIRTUAL_ENV");
+    char *venv_python = venv != NULL && venv[0] == '/' ? xasprintf("%s/bin/python3", venv) : NULL;
+
+    if (venv_python != NULL) {
+        struct interpreter_check check = check_interpreter(venv_python, env);
+
+        if (check.status != INTERPRETER_VENV) {
+            free(venv_python);
+            venv_python = NULL;
+        }
+    }
     out->kind = kind;
-    out->interpreter = xstrdup(env->python);
-    strlist_add(&out->argv, env->python);
+    out->interpreter = venv_python != NULL ? venv_python : xstrdup(env->python);
+    strlist_add(&out->argv, out->interpreter);
     strlist_add(&out->argv, "-c");
     strlist_add(&out->argv, code);
     for (int i = 0; i < argc; i++)

@@ -67,7 +67,7 @@ static int decide(struct hermetic_runtime *rt, const char *asked, char *real, bo
     return rc;
 }
 
-static const struct resolve_env EMBEDDED = {NULL, HERMETIC_PYTHON, PY_VERSION};
+static const struct resolve_env EMBEDDED = {NULL, HERMETIC_PYTHON, PY_VERSION, NULL};
 
 /* The PATH that execvp and env(1) search when the environment has none
  * (glibc's default). */

@@ -186,6 +186,21 @@ def test_entry_point_missing_function_fails(tmp_path):
     assert missing_method.stderr == "hermetic: epmod:tools.main: epmod:tools has no attribute 'main'\n"
 
 
+def test_entry_point_in_active_venv(tmp_path, venv):
+    """With a venv activated, module:function imports from that venv, as its python3 would."""
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    (site / "venvonlymod.py").write_text("import sys\ndef main():\n    print(sys.prefix)\n")
+    env = clean_env(VIRTUAL_ENV=str(venv), PATH=f"{venv}/bin:{CLEAN_PATH}")
+
+    activated = hermetic("--", "venvonlymod:main", env=env, cwd=tmp_path)
+    plain = hermetic("--", "venvonlymod:main", cwd=tmp_path)
+
+    assert activated.returncode == 0, activated.stderr
+    assert activated.stdout == f"{venv}\n"
+    assert plain.returncode == EXIT_NOT_FOUND
+    assert "no module named 'venvonlymod'" in plain.stderr
+
+
 def test_entry_point_inner_import_error_propagates(tmp_path):
     """A module that exists but fails to import something is the program's own error."""
     (tmp_path / "epbroken.py").write_text("import no_such_dependency_xyz\n")

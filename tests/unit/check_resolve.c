@@ -20,7 +20,10 @@ extern char **environ;
 
 static struct resolve_env env_with_path(const char *path)
 {
-    struct resolve_env env = {.path = path, .python = EMBEDDED_PYTHON, .python_version = EMBEDDED_VERSION};
+    /* "" for virtual_env: the VIRTUAL_ENV of the machine running the tests
+     * never decides a result either. */
+    struct resolve_env env = {.path = path, .python = EMBEDDED_PYTHON, .python_version = EMBEDDED_VERSION,
+                              .virtual_env = ""};
 
     return env;
 }
@@ -514,6 +517,37 @@ START_TEST(test_entry_points)
 }
 END_TEST
 
+START_TEST(test_entry_points_in_active_venv)
+{
+    char *dir = scratch_dir();
+    char *venv = xasprintf("%s/venv", dir);
+    char *venv_python = xasprintf("%s/bin/python3", venv);
+    struct resolve_env env = env_with_path(dir);
+    struct resolved_command out;
+
+    make_venv(venv);
+    env.virtual_env = venv;
+    resolve_ok((char *[]){"pkg.mod:main", NULL}, &env, &out);
+    expect_interpreter(&out, venv_python, "module:function in an active venv");
+    expect_argv(&out, (const char *[]){venv_python, "-c", RESOLVE_ENTRY_POINT_CODE, "pkg.mod:main", NULL},
+                "module:function in an active venv");
+    resolve_free(&out);
+    resolve_ok((char *[]){"some-tool", NULL}, &env, &out);
+    expect_interpreter(&out, venv_python, "console script in an active venv");
+    resolve_free(&out);
+
+    /* VIRTUAL_ENV naming something that is not a venv: the embedded python. */
+    env.virtual_env = dir;
+    resolve_ok((char *[]){"pkg.mod:main", NULL}, &env, &out);
+    expect_interpreter(&out, EMBEDDED_PYTHON, "VIRTUAL_ENV that is not a venv");
+    resolve_free(&out);
+    env.virtual_env = "relative/venv";
+    resolve_ok((char *[]){"pkg.mod:main", NULL}, &env, &out);
+    expect_interpreter(&out, EMBEDDED_PYTHON, "relative VIRTUAL_ENV");
+    resolve_free(&out);
+}
+END_TEST
+
 /* ----- venvs and wrappers ----- */
 
 START_TEST(test_venv_interpreter)
@@ -896,6 +930,7 @@ Suite *suite_resolve(void)
     scratch_add_fixture(interpreters);
     tcase_set_timeout(interpreters, 30);   /* python3 -m venv takes a moment on a slow disk */
     tcase_add_test(interpreters, test_venv_interpreter);
+    tcase_add_test(interpreters, test_entry_points_in_active_venv);
     tcase_add_test(interpreters, test_venv_of_other_python);
     tcase_add_test(interpreters, test_other_version_binary);
     tcase_add_test(interpreters, test_pyenv_shim);
