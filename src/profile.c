@@ -936,20 +936,29 @@ static void shadow_yml_twins(struct profile_entry *list, size_t count)
             list[i].shadowed = true;
 }
 
-static void describe_entry(struct profile_entry *entry)
+/* Fill in the entry's description, or the reason it does not load: its
+ * own text, or a profile it extends. */
+static void describe_entry(const struct profile_search *search, struct profile_entry *entry)
 {
     struct hermetic_error err;
+    struct hermetic_policy policy;
     struct profile_doc doc;
     size_t length;
     char *text = read_profile_file(entry->file, &length, &err);
 
     if (text == NULL || profile_parse(text, length, entry->file, &doc, &err) != 0) {
         entry->problem = xstrdup(err.message);
-    } else {
-        entry->description = xstrdup(doc.description ? doc.description : "");
-        profile_doc_free(&doc);
+        free(text);
+        return;
     }
     free(text);
+    policy_init(&policy);
+    if (profile_load(search, entry->file, &policy, &err) != 0)
+        entry->problem = xstrdup(err.message);
+    else
+        entry->description = xstrdup(doc.description ? doc.description : "");
+    policy_free(&policy);
+    profile_doc_free(&doc);
 }
 
 size_t profile_list(const struct profile_search *search, struct profile_entry **entries)
@@ -977,7 +986,7 @@ size_t profile_list(const struct profile_search *search, struct profile_entry **
             for (size_t i = 0; i < first; i++)
                 if (strcmp(list[i].name, list[count].name) == 0)
                     list[count].shadowed = true;
-            describe_entry(&list[count]);
+            describe_entry(search, &list[count]);
             count++;
         }
         closedir(dir);

@@ -1054,6 +1054,33 @@ START_TEST(test_list_shadowing)
 }
 END_TEST
 
+START_TEST(test_list_broken_extends)
+{
+    char *dir = scratch_dir();
+    struct profile_search search;
+    struct profile_entry *entries;
+    size_t count;
+
+    free(scratch_file(dir, "base.yaml", "version: 1\ndescription: Base.\n", 0644));
+    free(scratch_file(dir, "child.yaml", "version: 1\ndescription: Child.\nextends: [base]\n", 0644));
+    free(scratch_file(dir, "orphan.yaml", "version: 1\ndescription: Orphan.\nextends: [missing]\n", 0644));
+    search_of(&search, dir, NULL);
+    count = profile_list(&search, &entries);
+    ck_assert_msg(count == 3, "expected 3 profiles, got %zu", count);
+    ck_assert_str_eq(entries[1].name, "child");
+    ck_assert_msg(entries[1].problem == NULL, "child extends a profile that loads: %s", entries[1].problem);
+    ck_assert_str_eq(entries[1].description, "Child.");
+    ck_assert_str_eq(entries[2].name, "orphan");
+    ck_assert_msg(entries[2].problem != NULL && strstr(entries[2].problem, "orphan.yaml:3:11: extends: profile "
+                                                                     "\"missing\" not found") != NULL,
+                  "orphan lists why it does not load, got %s", entries[2].problem);
+    ck_assert_msg(entries[2].description == NULL, "orphan does not load, so it has no description");
+    profile_list_free(entries, count);
+    profile_search_free(&search);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_list_yaml_shadows_yml)
 {
     char *dir = scratch_dir();
@@ -1254,6 +1281,7 @@ Suite *suite_profile(void)
     tcase_add_test(search, test_find_not_found);
     tcase_add_test(search, test_list_shadowing);
     tcase_add_test(search, test_list_yaml_shadows_yml);
+    tcase_add_test(search, test_list_broken_extends);
     tcase_add_test(search, test_list_missing_directories);
     suite_add_tcase(suite, search);
 
