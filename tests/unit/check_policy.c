@@ -280,6 +280,10 @@ START_TEST(test_merge_read_roots)
         {"/", "/srv", "/srv"},
         {"/srv", "/", "/srv"},
         {"/srv/app", "/srv/app/data/x", "/srv/app/data/x"},
+        /* A root with glob characters that its own text does not match
+         * (found by fuzz/fuzz_profile.c). */
+        {"/srv/[ab]", "/srv/[ab]", "/srv/[ab]"},
+        {"/srv/a?c [x, y]", "/srv/a?c [x, y]", "/srv/a?c [x, y]"},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
