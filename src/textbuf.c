@@ -70,6 +70,20 @@ static size_t utf8_decode(const unsigned char *s, unsigned long *code_point)
     return length;
 }
 
+bool text_is_utf8(const char *text)
+{
+    unsigned long c;
+
+    for (const unsigned char *s = (const unsigned char *)text; *s;) {
+        size_t length = utf8_decode(s, &c);
+
+        if (length == 0)
+            return false;
+        s += length;
+    }
+    return true;
+}
+
 /*
  * Characters outside YAML's printable set are escaped, as are NEL, LS and
  * PS, which a YAML reader folds as line breaks: libyaml 0.2 turns a raw NEL
