@@ -4,6 +4,8 @@
 #   make check        unit tests (Check) and integration tests (pytest)
 #   make demo         build, then run examples/demo.py under --no-network
 #   make deps         install the Debian packages the build and tests need
+#   make fuzz         replay fuzz/regressions, then run each libFuzzer harness
+#                     for FUZZ_SECONDS (30) with ASan and UBSan (clang)
 #   make install      PREFIX=/usr/local, DESTDIR for staging
 #
 # hermetic embeds Debian's CPython 3.11. Its flags come from
@@ -85,7 +87,7 @@ else
 Q = @
 endif
 
-.PHONY: all check unit integration demo deps install uninstall clean FORCE
+.PHONY: all check unit integration demo deps install uninstall clean fuzz fuzz-build FORCE
 
 all: $(BUILD)/hermetic $(BUILD)/hermetic-python $(BUILD)/profiles $(EXT_MODULE)
 
@@ -164,7 +166,7 @@ demo: all
 # runs apt-get; otherwise it prints the command to run.
 DEB_PACKAGES = build-essential clang pkg-config libpython3-dev libyaml-dev check \
                python3-venv httpie python3-requests python3-pytest python3-cffi python3-build \
-               hyperfine
+               hyperfine libclang-rt-14-dev valgrind
 
 deps:
 	@sh tools/deps.sh $(DEB_PACKAGES)
@@ -186,7 +188,62 @@ uninstall:
 	rm -f $(DESTDIR)$(PY_SITEDIR)/hermetic$(EXT_SUFFIX)
 	rm -rf $(DESTDIR)$(DATADIR)
 
-clean:
-	rm -rf $(BUILD)
+# ----- fuzzing -----
+# libFuzzer harnesses for the decision code, built with clang and ASan and
+# UBSan in their own directory. `make fuzz` first replays every input kept
+# under fuzz/regressions/HARNESS/, then fuzzes each harness for
+# FUZZ_SECONDS, starting from the seeds in fuzz/corpus/HARNESS/. New inputs
+# go to $(FUZZ_BUILD)/corpus/HARNESS and crashes to $(FUZZ_BUILD)/artifacts.
+FUZZ_CC       ?= clang
+FUZZ_BUILD    ?= build-fuzz
+FUZZ_SECONDS  ?= 30
+FUZZ_FLAGS    ?=
+FUZZ_HARNESSES = profile cli netaddr pathrule
+FUZZ_SANITIZE  = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS    = -O1 -g -fno-omit-frame-pointer $(FUZZ_SANITIZE)
+FUZZ_OBJ       = $(DECISION_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/fuzz/fuzz.o
+FUZZ_BINS      = $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+$(FUZZ_BUILD)/src/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (fuzz)")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(YAML_CFLAGS) -Ifuzz $(WARNINGS) $(FUZZ_CFLAGS) \
+	    -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz/%.o: fuzz/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (fuzz)")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS_ALL) $(YAML_CFLAGS) -Ifuzz $(WARNINGS) $(FUZZ_CFLAGS) \
+	    -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/fuzz/fuzz_%.o $(FUZZ_OBJ)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(YAML_LIBS)
+
+# Keep the objects, which make would delete as intermediate files.
+.SECONDARY: $(FUZZ_OBJ) $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz/fuzz_%.o)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@for h in $(FUZZ_HARNESSES); do \
+	  if [ -n "$$(ls fuzz/regressions/$$h 2>/dev/null)" ]; then \
+	    echo "  REPLAY  fuzz/regressions/$$h"; \
+	    $(FUZZ_BUILD)/fuzz_$$h -runs=0 fuzz/regressions/$$h/* >$(FUZZ_BUILD)/replay-$$h.log 2>&1 \
+	      || { cat $(FUZZ_BUILD)/replay-$$h.log; exit 1; }; \
+	  fi; \
+	done
+	@for h in $(FUZZ_HARNESSES); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$h $(FUZZ_BUILD)/artifacts/$$h; \
+	  echo "  FUZZ    $$h for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$h/ \
+	    $(FUZZ_FLAGS) $(FUZZ_BUILD)/corpus/$$h fuzz/corpus/$$h >$(FUZZ_BUILD)/fuzz-$$h.log 2>&1 \
+	    || { tail -n 60 $(FUZZ_BUILD)/fuzz-$$h.log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units' $(FUZZ_BUILD)/fuzz-$$h.log | sed 's/^/          /'; \
+	done
+
+clean:
+	rm -rf $(BUILD) $(FUZZ_BUILD)
+
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
