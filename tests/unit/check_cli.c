@@ -60,6 +60,7 @@ static const char *parse_program_fails(enum cli_program program, char **argv)
 
     memset(&err, 0, sizeof(err));
     rc = cli_parse(count_args(argv), argv, program, &o, &err);
+    cli_options_free(&o);
     ck_assert_msg(rc == -1, "\"%s\" should be rejected", describe(argv));
     ck_assert_msg(err.status == HERMETIC_EXIT_USAGE, "\"%s\": status %d, expected 64 (%s)",
                   describe(argv), err.status, err.message);
