@@ -130,6 +130,10 @@ void module_set_violation(enum guard guard, enum violation_kind kind, const char
                                                     : PolicyViolation;
     PyObject *args, *kwargs, *exc;
 
+    /* A guard may leave the error of a failed conversion set (an int too
+     * large for a C long): the violation replaces it. Calling the class
+     * with an error set would raise SystemError instead. */
+    PyErr_Clear();
     if (type == NULL) {
         PyErr_Format(PyExc_PermissionError, "%s", message);
         return;
