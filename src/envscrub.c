@@ -25,6 +25,8 @@ int envscrub_apply(const struct strlist *allow)
 {
     extern char **environ;
     struct strlist doomed = {0};
+    char **entries = NULL;
+    size_t entry_count = 0, entry_capacity = 0;
     int removed;
 
     /* Collect first: unsetenv changes environ while it is walked. */
@@ -32,13 +34,22 @@ int envscrub_apply(const struct strlist *allow)
         const char *eq = strchr(*entry, '=');
         char *name = xstrndup(*entry, eq ? (size_t)(eq - *entry) : strlen(*entry));
 
-        if (!envscrub_keeps(name, allow))
+        if (!envscrub_keeps(name, allow)) {
             strlist_add_unique(&doomed, name);
+            entries = xgrow(entries, &entry_capacity, entry_count + 1, sizeof(*entries));
+            entries[entry_count++] = *entry;
+        }
         free(name);
     }
     for (size_t i = 0; i < doomed.len; i++)
         unsetenv(doomed.items[i]);
+    /* unsetenv only drops the pointers. The strings stay in the block the
+     * process started with, which /proc/self/environ shows to the program:
+     * wipe them there. No environ entry points to them any more. */
+    for (size_t i = 0; i < entry_count; i++)
+        memset(entries[i], 0, strlen(entries[i]));
     removed = (int)doomed.len;
+    free(entries);
     strlist_free(&doomed);
     return removed;
 }

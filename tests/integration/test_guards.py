@@ -43,6 +43,20 @@ def test_environment_scrubbed_before_python_starts():
     assert outcomes(code, env=env) == ["True True True"]
 
 
+def test_environment_scrubbed_from_proc_environ():
+    """/proc/self/environ shows the environment block the process started
+    with, which unsetenv does not change: the scrubbed values must be gone
+    from it too."""
+    code = """
+        with open("/proc/self/environ", "rb") as f:
+            block = f.read()
+        print(b"s3cr3t-value" in block, b"kept-value" in block)
+    """
+    env = clean_env(SECRET_TOKEN="s3cr3t-value", CI_KEPT="kept-value")
+
+    assert outcomes(code, "--no-environment", "--allow-env", "CI_*", env=env) == ["False True"]
+
+
 def test_deny_import_every_route():
     code = """
         import importlib
