@@ -161,6 +161,33 @@ def test_kernel_applies_to_children():
     assert result.stdout.strip() == "refused", result.stdout
 
 
+def test_kernel_leaves_exec_to_hook_with_allow_exec(native_program, tmp_path):
+    """seccomp cannot allow one program and not another, so --allow-exec
+    leaves process creation to the audit hook, which native code passes."""
+    if not kernel_applied("seccomp"):
+        pytest.skip("seccomp is not available here")
+    marker = tmp_path / "child-ran"
+
+    pid, _, result = run_native(native_program, "fork", marker, "--kernel", "--no-subprocess",
+                                "--allow-exec", "/bin/true")
+
+    assert pid > 0, result.stderr
+    assert marker.exists()
+
+
+def test_kernel_leaves_network_to_hook_with_allowed_destination(native_program, tcp_listener):
+    """With any destination allowed, seccomp lets IP sockets open, and
+    native code reaches addresses the hook would block."""
+    if not kernel_applied("seccomp"):
+        pytest.skip("seccomp is not available here")
+
+    rc, _, result = run_native(native_program, "connect", tcp_listener.port, "--kernel", "--no-network",
+                               "--allow-domain", "192.0.2.1")
+
+    assert rc == 0, result.stderr
+    assert tcp_listener.connections == 1
+
+
 # ----- code that the standard library runs for the program -----
 
 
@@ -185,6 +212,26 @@ def test_exec_of_source_blocked_under_no_code_exec(tmp_path):
     assert result.returncode == 77, result.stderr
     assert "code execution disabled: compile" in result.stderr
     assert not marker.exists()
+
+
+# ----- the Python API -----
+
+
+def test_api_block_environment_keeps_values_in_process():
+    """hermetic_blocker(block_environment=True) hides variables from
+    os.environ and children while it runs, and keeps their values to put
+    them back: code in the same process can still read them."""
+    code = (
+        "import hermetic, os\n"
+        "with hermetic.hermetic_blocker(block_environment=True):\n"
+        "    with open('/proc/self/environ', 'rb') as f:\n"
+        "        print('SECRET_TOKEN' in os.environ, b's3cr3t-value' in f.read())\n"
+    )
+
+    result = hermetic("--", PYTHON, "-c", code, env=clean_env(SECRET_TOKEN="s3cr3t-value"))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False True"
 
 
 # ----- the module for plain python3 -----
