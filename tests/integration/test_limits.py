@@ -29,6 +29,10 @@ if action == "fork":
     if pid > 0:
         os.waitpid(pid, 0)
     print(action, pid, ctypes.get_errno())
+elif action == "exec":
+    argv = (ctypes.c_char_p * 4)(b"sh", b"-c", f"echo ran > {target}".encode(), None)
+    rc = libc.execv(b"/bin/sh", argv)
+    print(action, rc, ctypes.get_errno())
 elif action == "write":
     fd = libc.open(target.encode(), os.O_WRONLY | os.O_CREAT, 0o644)
     print(action, fd, ctypes.get_errno())
@@ -113,6 +117,18 @@ def test_kernel_stops_native_fork(native_program, tmp_path):
     pid, errno, _ = run_native(native_program, "fork", marker, "--kernel", "--no-subprocess")
 
     assert pid == -1
+    assert errno == 1   # EPERM
+    assert not marker.exists()
+
+
+def test_kernel_stops_native_exec(native_program, tmp_path):
+    if not kernel_applied("seccomp"):
+        pytest.skip("seccomp is not available here")
+    marker = tmp_path / "exec-ran"
+
+    rc, errno, _ = run_native(native_program, "exec", marker, "--kernel", "--no-subprocess")
+
+    assert rc == -1
     assert errno == 1   # EPERM
     assert not marker.exists()
 
