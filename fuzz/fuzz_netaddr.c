@@ -17,7 +17,7 @@ static bool bit_of(const unsigned char *bytes, unsigned int bit)
     return (bytes[bit / 8] >> (7 - bit % 8)) & 1;
 }
 
-/* What netrule_matches_addr must return, written the slow way. */
+/* Compute the result netrule_matches_addr must give, bit by bit. */
 static bool reference_match(const struct netrule *rule, const struct netaddr *a, unsigned int port)
 {
     if (rule->kind != NETRULE_NETWORK || rule->addr.family != a->family)

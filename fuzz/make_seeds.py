@@ -51,7 +51,7 @@ def profile_seeds():
 
 
 def cli_seeds():
-    """Runs of option-like literals, NUL-separated, after a program byte."""
+    """Write runs of option-like literals, NUL-separated, after a program byte."""
     directory = reset("cli")
     words = [w for w in literals("tests/unit/check_cli.c") if w and len(w) < 200 and "\n" not in w]
     options = sorted({w for w in words if w.startswith("-")})
@@ -66,7 +66,7 @@ def cli_seeds():
 
 
 def netaddr_seeds():
-    """An address, a rule and a port on three lines."""
+    """Write an address, a rule and a port on three lines per seed."""
     directory = reset("netaddr")
     words = sorted({w for w in literals("tests/unit/check_netaddr.c") + literals("tests/unit/check_netpolicy.c")
                     if 0 < len(w) < 100 and "\n" not in w and " " not in w})
@@ -76,7 +76,7 @@ def netaddr_seeds():
 
 
 def pathrule_seeds():
-    """A path, a directory and a size on three lines."""
+    """Write a path, a directory and a size on three lines per seed."""
     directory = reset("pathrule")
     words = [w for w in literals("tests/unit/check_pathrule.c") if 0 < len(w) < 200 and "\n" not in w]
     words += ["/usr/lib/python3.11/json/__init__.py", "/usr/lib/python3.11", "<frozen os>",

@@ -85,10 +85,10 @@ bool text_is_utf8(const char *text)
 }
 
 /*
- * Characters outside YAML's printable set are escaped, as are NEL, LS and
- * PS, which a YAML reader folds as line breaks: libyaml 0.2 turns a raw NEL
- * in a quoted scalar into a space and rejects C1 controls, BOM and
- * U+FFFE/U+FFFF in its input. Bytes that are not UTF-8 are copied as they
+ * Characters outside YAML's printable set are escaped, and so are NEL, LS
+ * and PS, which a YAML reader takes for line breaks. libyaml 0.2 turns a
+ * raw NEL in a quoted scalar into a space, and it rejects C1 controls, BOM
+ * and U+FFFE/U+FFFF in its input. Bytes that are not UTF-8 are copied as they
  * are; YAML cannot express them, so the text then fails to load rather
  * than load as another string.
  */
