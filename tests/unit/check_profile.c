@@ -591,7 +591,22 @@ START_TEST(test_load_unreadable_file)
     expected = xasprintf("cannot read profile %s: Permission denied", path);
     search_of(&search, dir, NULL);
     ck_assert_str_eq(load_fails(&search, path), expected);
+    profile_search_free(&search);
     free(dir), free(path), free(expected);
+}
+END_TEST
+
+/* A file that opens and then fails to read: a read error is a profile
+ * error too. This works as root, unlike a file without read permission. */
+START_TEST(test_load_read_error)
+{
+    char *expected = xasprintf("cannot read profile /proc/%d/mem: Input/output error", (int)getpid());
+    struct profile_search search;
+
+    search_of(&search, NULL, NULL);
+    ck_assert_str_eq(load_fails(&search, "/proc/self/mem"), expected);
+    profile_search_free(&search);
+    free(expected);
 }
 END_TEST
 
@@ -1246,6 +1261,7 @@ Suite *suite_profile(void)
     tcase_add_test(files, test_load_directory);
     tcase_add_test(files, test_load_fifo);
     tcase_add_test(files, test_load_unreadable_file);
+    tcase_add_test(files, test_load_read_error);
     tcase_add_test(files, test_load_missing_file);
     tcase_add_test(files, test_load_merges_into_existing);
     tcase_add_test(files, test_extends_depth_limit);
