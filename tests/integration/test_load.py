@@ -139,14 +139,14 @@ def test_concurrent_decisions_and_api(tmp_path):
         report = ast.literal_eval(result.stdout.strip().splitlines()[-1])
 
         assert report["stuck"] == [], report["stuck"]
-        assert sorted(report["results"]) == list(range(WORKERS))
+        assert sorted(report["results"]) == list(range(WORKERS)), result.stderr[-4000:]
         for index, counts in report["results"].items():
             assert counts["wrong"] == [], (index, counts["wrong"][:10])
             for name in ("connect_allowed", "connect_blocked", "write_allowed", "write_blocked"):
                 assert counts.get(name, 0) > 0, (index, name, counts)
             # A refused or timed-out connect is no decision, but it must stay rare.
             assert len(counts["os_errors"]) <= counts["connect_allowed"], (index, counts["os_errors"][:10])
-        assert sorted(report["api_results"]) == list(range(API_THREADS))
+        assert sorted(report["api_results"]) == list(range(API_THREADS)), result.stderr[-4000:]
         for index, counts in report["api_results"].items():
             assert counts["wrong"] == [], (index, counts["wrong"][:10])
             assert counts["blocks"] > 0, (index, counts)
@@ -160,3 +160,44 @@ def test_concurrent_decisions_and_api(tmp_path):
     finally:
         allowed.close()
         blocked.close()
+
+
+FIRST_USE = r"""
+import sys
+import threading
+
+import hermetic
+
+# Switch threads as often as possible, so that several threads are inside
+# the first lookup of the API names at once.
+sys.setswitchinterval(1e-6)
+start = threading.Barrier(16)
+failures = []
+
+
+def first_use():
+    start.wait()
+    try:
+        hermetic.hermetic_blocker
+        hermetic.with_hermetic
+    except AttributeError as error:
+        failures.append(str(error))
+
+
+threads = [threading.Thread(target=first_use) for _ in range(16)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(len(failures), failures[:3])
+"""
+
+
+def test_api_first_use_from_threads():
+    """The Python half of the API loads once, and threads that ask for it
+    meanwhile wait for it instead of finding the names missing."""
+    for attempt in range(5):
+        result = hermetic("--", PYTHON, "-c", FIRST_USE, env=clean_env(), timeout=120)
+
+        assert result.returncode == 0, result.stderr[-4000:]
+        assert result.stdout.strip() == "0 []", (attempt, result.stdout)
