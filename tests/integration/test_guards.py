@@ -1,7 +1,7 @@
 """The environment, import, code-execution, interpreter and seal guards.
 
 Each test runs a short program that tries the guarded actions, catches
-what hermetic raises and prints one line per action; the test compares
+what hermetic raises and prints one line per action. The test compares
 those lines. SECURITY.md cites these tests.
 """
 

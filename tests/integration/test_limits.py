@@ -1,9 +1,10 @@
 """What the audit hook cannot stop, and what the kernel layer adds.
 
-SECURITY.md cites these tests. Some of them pin a known limit (native code
-passes the audit hook, timeit compiles source for the program, the module
-for plain python3 has no SQLite interposer) so that a change in it is
-noticed; the others show that --kernel stops the same native calls.
+SECURITY.md cites these tests. Some of them pin a known limit, so that a
+change in it is noticed: native code passes the audit hook, timeit
+compiles source for the program, and the module for plain python3 has no
+SQLite interposer. The others show that --kernel stops the same native
+calls.
 """
 
 import os

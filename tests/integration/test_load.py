@@ -4,8 +4,8 @@ and left from several threads.
 The program runs 32 worker threads for a few seconds under
 --no-network --allow-domain 127.0.0.1:ALLOWED --fs-readonly --allow-write DIR.
 Each worker connects to an allowed and a blocked loopback listener and
-writes inside and outside DIR, and counts what happened; every outcome is
-checked against the policy. Meanwhile 8 threads enter and leave
+writes inside and outside DIR. It counts what happened, and the test
+checks every outcome against the policy. Meanwhile 8 threads enter and leave
 hermetic_blocker(block_subprocess=True) and check hermetic.policy() inside
 each block. A timeout on the whole run catches a deadlock.
 """
