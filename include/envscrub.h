@@ -15,7 +15,8 @@
 bool envscrub_keeps(const char *name, const struct strlist *allow);
 
 /* Remove from the process environment every variable envscrub_keeps
- * rejects. Returns how many were removed. */
+ * rejects, and wipe their text, which /proc/self/environ would still
+ * show. Returns how many were removed. */
 int envscrub_apply(const struct strlist *allow);
 
 #endif

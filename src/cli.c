@@ -106,6 +106,18 @@ static char *find_program(const char *name)
     return found;
 }
 
+/* Policy paths travel as a profile: to Python children in HERMETIC_POLICY
+ * and out through --show-policy. YAML holds only UTF-8, so a path that is
+ * not UTF-8 is rejected here rather than make every child refuse to start. */
+static int check_utf8_path(const char *option, const char *path, struct hermetic_error *err)
+{
+    if (text_is_utf8(path))
+        return 0;
+    return error_set(err, HERMETIC_EXIT_USAGE,
+                     "--%s: the path \"%s\" is not valid UTF-8, which profiles and Python children "
+                     "cannot carry; rename it or use a parent directory", option, path);
+}
+
 static int apply_allow_exec(struct hermetic_options *o, const char *option, const char *value,
                             struct hermetic_error *err)
 {
@@ -129,6 +141,10 @@ static int apply_allow_exec(struct hermetic_options *o, const char *option, cons
     free(program);
     if (real == NULL)
         return error_set(err, HERMETIC_EXIT_USAGE, "--%s: %s", option, inner.message);
+    if (check_utf8_path(option, real, err) != 0) {
+        free(real);
+        return -1;
+    }
     strlist_add_unique(&o->policy.subprocess.allow_exec, real);
     free(real);
     o->policy_given = true;
@@ -143,6 +159,10 @@ static int add_path(struct strlist *list, const char *option, const char *value,
 
     if (real == NULL)
         return error_set(err, HERMETIC_EXIT_USAGE, "--%s: %s", option, inner.message);
+    if (check_utf8_path(option, real, err) != 0) {
+        free(real);
+        return -1;
+    }
     strlist_add_unique(list, real);
     free(real);
     return 0;
@@ -330,6 +350,10 @@ static int apply_log_json(struct hermetic_options *o, const char *option, const 
 
     if (real == NULL)
         return error_set(err, HERMETIC_EXIT_USAGE, "--%s: %s", option, inner.message);
+    if (check_utf8_path(option, real, err) != 0) {
+        free(real);
+        return -1;
+    }
     if (o->policy.log_json != NULL && strcmp(o->policy.log_json, real) != 0) {
         error_set(err, HERMETIC_EXIT_USAGE, "--%s given twice (%s and %s); give one file", option,
                   o->policy.log_json, real);

@@ -141,7 +141,7 @@ int codepolicy_module_from_file(const char *file, const char *dir, char *out, si
 
     if (strncmp(file, "<frozen ", 8) == 0) {
         end = strchr(file + 8, '>');
-        if (end == NULL || (size_t)(end - file - 8) >= size)
+        if (end == NULL || end == file + 8 || (size_t)(end - file - 8) >= size)
             return -1;
         snprintf(out, size, "%.*s", (int)(end - file - 8), file + 8);
         return 0;

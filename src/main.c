@@ -155,6 +155,7 @@ int main(int argc, char **argv)
     char beside[PATH_MAX + 32], installed[PATH_MAX + 32];
     const char *dirs[4];
     struct strlist split = {0};
+    int status = 0;
 
     if (program == CLI_HERMETIC_PYTHON)
         split_shebang_argument(&argc, &argv, &split);
@@ -164,29 +165,41 @@ int main(int argc, char **argv)
         char *help = cli_help_text(program);
         log_write_stdout(help);
         free(help);
-        return 0;
+        goto done_options;
     }
     if (options.mode == CLI_VERSION) {
         printf("hermetic %s (Python %s)\n", HERMETIC_VERSION, PY_VERSION);
-        return 0;
+        goto done_options;
     }
     data_dirs(beside, installed, sizeof(beside), dirs);
     profile_search_init(&search, dirs);
     if (options.mode == CLI_LIST_PROFILES) {
         list_profiles(&search);
-        return 0;
+        goto done_search;
     }
     build_policy(&options, &search, &policy);
     if (options.mode == CLI_SHOW_POLICY) {
         char *yaml = policy_format_yaml(&policy, "# The effective policy, as a profile.\n");
         log_write_stdout(yaml);
         free(yaml);
-        return 0;
+        goto done_policy;
     }
     if (program == CLI_HERMETIC_PYTHON)
         resolve_python_command(argv[0], options.command_argc, options.command_argv,
                                getenv(HERMETIC_INTERPRETER_VARIABLE), &env, &command);
     else if (resolve_command(options.command_argc, options.command_argv, &env, &command, &err) != 0)
         log_die_error(&err);
-    return host_run(&command, &policy, &search.dirs);
+    status = host_run(&command, &policy, &search.dirs);
+    resolve_free(&command);
+
+    /* Everything is freed before returning, so that a leak checker run on
+     * the tests (make check-sanitize) reports only real leaks. */
+done_policy:
+    policy_free(&policy);
+done_search:
+    profile_search_free(&search);
+done_options:
+    cli_options_free(&options);
+    strlist_free(&split);
+    return status;
 }

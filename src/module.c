@@ -130,6 +130,10 @@ void module_set_violation(enum guard guard, enum violation_kind kind, const char
                                                     : PolicyViolation;
     PyObject *args, *kwargs, *exc;
 
+    /* A guard may leave the error of a failed conversion set (an int too
+     * large for a C long): the violation replaces it. Calling the class
+     * with an error set would raise SystemError instead. */
+    PyErr_Clear();
     if (type == NULL && create_types() == 0) {
         /* The first violation of the run creates the classes: most runs
          * never need them, and creating them is a large part of hermetic's
@@ -243,32 +247,65 @@ void api_raise_error(const char *message)
     PyErr_SetString(HermeticError != NULL ? HermeticError : PyExc_RuntimeError, message);
 }
 
+/* Run src/api.py in the module's namespace. Returns 0, or -1 with an
+ * exception set. */
+static int load_api(PyObject *dict)
+{
+    PyObject *code, *result;
+
+    if (PyDict_GetItemString(dict, "__builtins__") == NULL &&
+        PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins()) != 0)
+        return -1;
+    hook_trust_begin();
+    code = Py_CompileString(API_SOURCE, "<hermetic api>", Py_file_input);
+    result = code != NULL ? PyEval_EvalCode(code, dict, dict) : NULL;
+    hook_trust_end();
+    Py_XDECREF(code);
+    if (result == NULL)
+        return -1;
+    Py_DECREF(result);
+    return 0;
+}
+
 /*
  * Module __getattr__ (PEP 562): hermetic_blocker and with_hermetic live in
  * src/api.py, compiled into this binary and run in the module's namespace
  * on first use, so that a program that only catches PolicyViolation
  * compiles nothing.
+ *
+ * Running the source can switch threads, so a lock makes other threads
+ * wait until it has run: without it, a second thread saw the names
+ * missing and got AttributeError. The thread that loads may look the names
+ * up again while it runs the source, so it does not wait for itself.
  */
 static PyObject *module_getattr(PyObject *module, PyObject *name)
 {
     static int loaded;
-    PyObject *dict = PyModule_GetDict(module), *code, *result, *value;
+    static PyThread_type_lock lock;
+    static unsigned long loading_thread;
+    PyObject *dict = PyModule_GetDict(module), *value;
 
     if (!loaded && PyUnicode_Check(name) &&
         (PyUnicode_CompareWithASCIIString(name, "hermetic_blocker") == 0 ||
-         PyUnicode_CompareWithASCIIString(name, "with_hermetic") == 0)) {
-        loaded = 1;
-        if (PyDict_GetItemString(dict, "__builtins__") == NULL &&
-            PyDict_SetItemString(dict, "__builtins__", PyEval_GetBuiltins()) != 0)
+         PyUnicode_CompareWithASCIIString(name, "with_hermetic") == 0) &&
+        loading_thread != PyThread_get_thread_ident()) {
+        int rc = 0;
+
+        /* PyThread_allocate_lock keeps the GIL, so one thread creates it. */
+        if (lock == NULL && (lock = PyThread_allocate_lock()) == NULL)
+            return PyErr_NoMemory();
+        Py_BEGIN_ALLOW_THREADS
+        PyThread_acquire_lock(lock, WAIT_LOCK);
+        Py_END_ALLOW_THREADS
+        if (!loaded) {
+            loading_thread = PyThread_get_thread_ident();
+            rc = load_api(dict);
+            loading_thread = 0;
+            loaded = rc == 0;   /* after a failure, the next use tries again */
+        }
+        PyThread_release_lock(lock);
+        if (rc != 0)
             return NULL;
-        hook_trust_begin();
-        code = Py_CompileString(API_SOURCE, "<hermetic api>", Py_file_input);
-        result = code != NULL ? PyEval_EvalCode(code, dict, dict) : NULL;
-        hook_trust_end();
-        Py_XDECREF(code);
-        if (result == NULL)
-            return NULL;
-        Py_DECREF(result);
     }
     value = PyDict_GetItemWithError(dict, name);
     if (value != NULL) {

@@ -321,6 +321,15 @@ static int parse_host(const char *host, const char *value, struct netrule *out,
         return error_set(err, HERMETIC_EXIT_USAGE,
                          "invalid host \"%s\" (%s; names are ASCII, so write internationalised "
                          "names in their xn-- form)", value, RULE_FORMS);
+    /* "10.0.011." is not numeric to getaddrinfo, but its normalised name
+     * is, so the rule would change meaning when written back out. */
+    if (out->kind == NETRULE_DOMAIN && netaddr_parse(out->name, &probe) == 0) {
+        char text[NETADDR_TEXT_MAX];
+
+        return error_set(err, HERMETIC_EXIT_USAGE,
+                         "invalid host \"%s\": without the trailing dot it is the IP address %s; "
+                         "write the address", value, netaddr_format(&probe, text, sizeof(text)));
+    }
     return 0;
 }
 

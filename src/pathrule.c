@@ -142,6 +142,15 @@ static char *resolve_pattern(const char *path, int status, struct hermetic_error
 
     while (cut > path && cut[-1] != '/')
         cut--;
+    /* ".." there would be removed lexically below, with no check that the
+     * directory it leads to exists, or that it is where the kernel goes. */
+    for (const char *s = cut; (s = strstr(s, "..")) != NULL; s += 2) {
+        if ((s == cut || s[-1] == '/') && (s[2] == '\0' || s[2] == '/')) {
+            error_set(err, status, "invalid path pattern \"%s\": \"..\" after a component with glob "
+                      "characters (*, ?, [) is not supported", path);
+            return NULL;
+        }
+    }
     head = xstrndup(path, (size_t)(cut - path));
     if (head[0] == '\0') {
         free(head);

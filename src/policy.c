@@ -72,6 +72,10 @@ static int merge_root(struct hermetic_policy *into, const char *root, const char
 {
     if (root == NULL)
         return 0;
+    /* Equal text first: a root with glob characters need not match its
+     * own text ("/srv/[ab]" does not match the name "/srv/[ab]"). */
+    if (into->filesystem.root != NULL && strcmp(root, into->filesystem.root) == 0)
+        return 0;
     if (into->filesystem.root == NULL || pathrule_within(root, into->filesystem.root)) {
         free(into->filesystem.root);
         into->filesystem.root = xstrdup(root);

@@ -459,10 +459,12 @@ static int parse_shebang(const char *path, struct shebang *out, struct hermetic_
     } else {
         snprintf(out->interpreter, sizeof(out->interpreter), "%s", arg);
     }
-    if (out->interpreter[0] == '-' || strchr(out->interpreter, '=') != NULL)
+    if (out->interpreter[0] == '-' || strchr(out->interpreter, '=') != NULL) {
+        strlist_free(&out->args);   /* on error, nothing stays allocated */
         return error_set(err, HERMETIC_EXIT_NOT_PYTHON,
                          "%s: its #! line uses env options or variable assignments (%s), which hermetic "
                          "does not run; use #!/usr/bin/env python3 or #!/usr/bin/python3", path, arg);
+    }
     return 0;
 }
 

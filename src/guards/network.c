@@ -386,8 +386,10 @@ int guard_network_socket(struct hermetic_runtime *rt, PyObject *args)
         return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "?", "network disabled: socket(malformed audit event)");
     family = PyLong_AsLong(PyTuple_GET_ITEM(args, 1));
     type = PyLong_AsLong(PyTuple_GET_ITEM(args, 2));
-    if (PyErr_Occurred())
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
         return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "?", "network disabled: socket(malformed audit event)");
+    }
     type &= ~(long)(SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (family == AF_PACKET)
         return hook_block(GUARD_NETWORK, VIOLATION_PERMISSION, "AF_PACKET", "network disabled: socket(AF_PACKET)");

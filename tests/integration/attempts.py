@@ -12,7 +12,7 @@ import subprocess
 import textwrap
 from pathlib import Path
 
-from conftest import HERMETIC, blocked_lines, clean_env, strip_start_up_noise
+from conftest import HERMETIC, blocked_lines, clean_env, strip_start_up_noise, wrapped
 
 OUTCOME_PREFIX = "OUTCOME "
 
@@ -76,7 +76,7 @@ def write_program(directory, body, setup="", name="program.py"):
 def run_hermetic(args, *, env=None, cwd=None, pass_fds=(), timeout=120, input=None):
     """Run build/hermetic with `args`, optionally passing open descriptors."""
     return subprocess.run(
-        [str(HERMETIC), *[str(a) for a in args]],
+        wrapped([HERMETIC, *args]),
         env=env if env is not None else clean_env(),
         cwd=cwd,
         pass_fds=pass_fds,

@@ -6,6 +6,7 @@ names under the reserved .invalid domain, so nothing leaves the machine.
 """
 
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -21,6 +22,8 @@ BUILD = Path(os.environ.get("HERMETIC_BUILD", REPO / "build"))
 HERMETIC = BUILD / "hermetic"
 HERMETIC_PYTHON = BUILD / "hermetic-python"
 PYTHON = "/usr/bin/python3"
+# A command to run hermetic under, such as valgrind (make check-valgrind).
+WRAPPER = shlex.split(os.environ.get("HERMETIC_WRAPPER", ""))
 
 # A PATH without pyenv, conda or venv shims, so results do not depend on
 # which python3 comes first on the developer's PATH.
@@ -45,10 +48,18 @@ def clean_env(**extra):
     return env
 
 
+def wrapped(args):
+    """Return `args` as strings, with WRAPPER before a hermetic command."""
+    args = [str(a) for a in args]
+    if WRAPPER and args and args[0] in (str(HERMETIC), str(HERMETIC_PYTHON)):
+        return [*WRAPPER, *args]
+    return args
+
+
 def run(args, *, env=None, input=None, timeout=120, cwd=None, executable=None):
     """Run a command and return the CompletedProcess with text output."""
     return subprocess.run(
-        [str(a) for a in args],
+        wrapped(args),
         env=env if env is not None else clean_env(),
         input=input,
         capture_output=True,

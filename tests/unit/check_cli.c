@@ -60,6 +60,7 @@ static const char *parse_program_fails(enum cli_program program, char **argv)
 
     memset(&err, 0, sizeof(err));
     rc = cli_parse(count_args(argv), argv, program, &o, &err);
+    cli_options_free(&o);
     ck_assert_msg(rc == -1, "\"%s\" should be rejected", describe(argv));
     ck_assert_msg(err.status == HERMETIC_EXIT_USAGE, "\"%s\": status %d, expected 64 (%s)",
                   describe(argv), err.status, err.message);
@@ -436,6 +437,31 @@ START_TEST(test_fs_readonly_root_errors)
                        "--fs-readonly: cannot resolve \"/nonexistent-root\": No such file or directory");
     expect_usage_error(ARGV("--fs-readonly", first, "--fs-readonly", second, "--", "cmd"), expected);
     free(first), free(second), free(expected);
+}
+END_TEST
+
+/* A policy travels to Python children as a YAML profile, which cannot hold
+ * a path that is not UTF-8 (found by fuzz/fuzz_cli.c). */
+START_TEST(test_paths_not_utf8)
+{
+    char *dir = scratch_dir();
+    char *latin1 = scratch_subdir(dir, "caf\xe9");
+    char *program = scratch_file(latin1, "tool", "#!/bin/sh\n", 0755);
+    char *log = xasprintf("%s/log.jsonl", latin1);
+    char *write = xasprintf("%s/new", latin1);
+    char *expected;
+
+    expected = xasprintf("--allow-write: the path \"%s\" is not valid UTF-8, which profiles and Python "
+                         "children cannot carry; rename it or use a parent directory", write);
+    expect_usage_error(ARGV("--fs-readonly", "--allow-write", write, "--", "cmd"), expected);
+    free(expected);
+    expect_usage_error_prefix(ARGV("--fs-readonly", "--allow-read", latin1, "--", "cmd"), "--allow-read: ",
+                              "is not valid UTF-8");
+    expect_usage_error_prefix(ARGV("--fs-readonly", latin1, "--", "cmd"), "--fs-readonly: ", "is not valid UTF-8");
+    expect_usage_error_prefix(ARGV("--no-subprocess", "--allow-exec", program, "--", "cmd"), "--allow-exec: ",
+                              "is not valid UTF-8");
+    expect_usage_error_prefix(ARGV("--log-json", log, "--", "cmd"), "--log-json: ", "is not valid UTF-8");
+    free(dir), free(latin1), free(program), free(log), free(write);
 }
 END_TEST
 
@@ -1089,6 +1115,7 @@ Suite *suite_cli(void)
     tcase_add_test(errors, test_allow_domain_invalid);
     tcase_add_test(errors, test_allow_exec_not_found);
     tcase_add_test(errors, test_fs_readonly_root_errors);
+    tcase_add_test(errors, test_paths_not_utf8);
     tcase_add_test(errors, test_module_and_env_invalid);
     tcase_add_test(errors, test_unknown_options);
     tcase_add_test(errors, test_missing_values);

@@ -434,6 +434,8 @@ START_TEST(test_module_from_frozen_names)
     expect_module("<frozen os>", "/elsewhere", "os");
     expect_no_module("<frozen zipimport", "");
     expect_no_module("<frozenzipimport>", "");
+    /* An empty frozen name is no module (found by fuzz/fuzz_pathrule.c). */
+    expect_no_module("<frozen >", "");
     expect_no_module("<string>", "");
 }
 END_TEST

@@ -1040,9 +1040,16 @@ START_TEST(test_normalize)
         {"/a/b/..", "/a"},    {"/a/b/../..", "/"},    {"/..", "/"},               {"/../a", "/a"},
         {"/a/../../b", "/b"}, {"/a/.b", "/a/.b"},     {"/a/..b/c", "/a/..b/c"},   {"/a/.../b", "/a/.../b"},
         {"/./.", "/"},        {"/a/b/./../c", "/a/c"}, {"/a/b/c/../../d", "/a/d"},
+        /* Relative paths stay relative and never grow (found by
+         * fuzz/fuzz_pathrule.c: "a" became "/a", one byte past the buffer). */
+        {"", ""},             {"a", "a"},             {".", "."},                 {"./", "."},
+        {"a/..", "."},        {"a/b/../c", "a/c"},    {"..", ".."},               {"../a", "../a"},
+        {"a/../../b", "../b"}, {"../../a/./b//", "../../a/b"},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        /* A buffer of exactly the path's size: a write past its end shows
+         * under AddressSanitizer and valgrind. */
         char *path = xstrdup(cases[i].path);
 
         fspolicy_normalize(path);
@@ -1050,6 +1057,37 @@ START_TEST(test_normalize)
                       cases[i].path, path, cases[i].expected);
         free(path);
     }
+}
+END_TEST
+
+/* With the current directory removed, a relative path cannot be made
+ * absolute: the decision is then made on its text and denies it. */
+START_TEST(test_allows_without_current_directory)
+{
+    char *dir = scratch_dir();
+    char *allowed = scratch_subdir(dir, "allowed");
+    struct hermetic_policy policy;
+    struct fspolicy_view view = {.policy = &policy};
+    char *resolved = NULL;
+
+    policy_init(&policy);
+    policy.filesystem.readonly = true;
+    policy.filesystem.root = xstrdup("/");
+    strlist_add(&policy.filesystem.allow_write, allowed);
+    scratch_chdir(allowed);
+    ck_assert_msg(rmdir(allowed) == 0, "rmdir %s", allowed);
+
+    ck_assert_msg(!fspolicy_allows(&view, "x", NULL, FS_WRITE, true, &resolved), "a write to x is allowed");
+    ck_assert_str_eq(resolved, "x");
+    free(resolved);
+    ck_assert_msg(!fspolicy_allows(&view, "a/../../x", NULL, FS_WRITE, false, &resolved),
+                  "a write to a/../../x is allowed");
+    ck_assert_str_eq(resolved, "../x");
+    free(resolved);
+    ck_assert_msg(!fspolicy_allows(&view, "y", NULL, FS_READ, true, &resolved), "a read of y is allowed");
+    free(resolved);
+    policy_free(&policy);
+    free(dir), free(allowed);
 }
 END_TEST
 
@@ -1091,6 +1129,7 @@ Suite *suite_fspolicy(void)
     tcase_add_test(writes, test_allows_write_missing_directory);
     tcase_add_test(writes, test_allows_write_symlink_loop);
     tcase_add_test(writes, test_allows_write_not_granted_by_read_lists);
+    tcase_add_test(writes, test_allows_without_current_directory);
     suite_add_tcase(suite, writes);
 
     scratch_add_fixture(reads);

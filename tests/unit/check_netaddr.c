@@ -761,6 +761,12 @@ static const struct {
     {"[fe80::1%nosuch0]:80", "zone indices"},
     {"[fe80::1%1]:80", "zone indices"},
     {"[fe80::1%1/128]", "zone indices"},
+    /* A trailing dot keeps getaddrinfo from reading these as numeric, but
+     * the rule's name without the dot would be an address (found by
+     * fuzz/fuzz_profile.c). */
+    {"10.0.011.", "without the trailing dot it is the IP address 10.0.0.9"},
+    {"192.0.2.1.", "without the trailing dot it is the IP address 192.0.2.1"},
+    {"2130706433.:80", "without the trailing dot it is the IP address 127.0.0.1"},
 };
 
 START_TEST(test_rule_parse_invalid)

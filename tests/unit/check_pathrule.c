@@ -335,6 +335,35 @@ START_TEST(test_resolve_empty_and_loops)
 }
 END_TEST
 
+/* Glob characters: the components before the first one are resolved, the
+ * rest stays a pattern. A ".." after a glob component would be removed
+ * lexically, leaving a path whose parent was never checked, which does
+ * not load again from --show-policy (found by fuzz/fuzz_cli.c). */
+START_TEST(test_resolve_patterns)
+{
+    struct tree t = make_tree();
+    char *stars = xasprintf("%s/link/*.txt", t.dir);
+    char *stars_real = xasprintf("%s/*.txt", t.real);
+    char *deep = xasprintf("%s/link/s?b/[ab]*", t.dir);
+    char *deep_real = xasprintf("%s/s?b/[ab]*", t.real);
+    char *dotdot = xasprintf("%s/real/[ab]/../sub", t.dir);
+    char *dotdot_message = xasprintf("invalid path pattern \"%s\": \"..\" after a component with glob "
+                                     "characters (*, ?, [) is not supported", dotdot);
+
+    expect_resolved(stars, PATH_MUST_EXIST, stars_real);
+    expect_resolved(deep, PATH_PARENT_MUST_EXIST, deep_real);
+    expect_resolve_error(dotdot, PATH_PARENT_MUST_EXIST, HERMETIC_EXIT_PROFILE, dotdot_message);
+    expect_resolve_error("[x/../y", PATH_PARENT_MUST_EXIST, HERMETIC_EXIT_USAGE,
+                         "invalid path pattern \"[x/../y\": \"..\" after a component with glob characters "
+                         "(*, ?, [) is not supported");
+    expect_resolve_error("*/..", PATH_MUST_EXIST, HERMETIC_EXIT_USAGE,
+                         "invalid path pattern \"*/..\": \"..\" after a component with glob characters "
+                         "(*, ?, [) is not supported");
+    free(stars), free(stars_real), free(deep), free(deep_real), free(dotdot), free(dotdot_message);
+    free_tree(&t);
+}
+END_TEST
+
 /* ----- pathrule_within ----- */
 
 START_TEST(test_within)
@@ -387,6 +416,7 @@ Suite *suite_pathrule(void)
     tcase_add_test(resolve, test_resolve_missing_last_component);
     tcase_add_test(resolve, test_resolve_missing_parent);
     tcase_add_test(resolve, test_resolve_empty_and_loops);
+    tcase_add_test(resolve, test_resolve_patterns);
     suite_add_tcase(suite, resolve);
 
     tcase_add_test(within, test_within);

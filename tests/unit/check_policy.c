@@ -280,6 +280,10 @@ START_TEST(test_merge_read_roots)
         {"/", "/srv", "/srv"},
         {"/srv", "/", "/srv"},
         {"/srv/app", "/srv/app/data/x", "/srv/app/data/x"},
+        /* A root with glob characters that its own text does not match
+         * (found by fuzz/fuzz_profile.c). */
+        {"/srv/[ab]", "/srv/[ab]", "/srv/[ab]"},
+        {"/srv/a?c [x, y]", "/srv/a?c [x, y]", "/srv/a?c [x, y]"},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -732,6 +736,11 @@ static const char *const ODD_NAMES[] = {
     "[bracket]", "{brace}", "comma,", "new\nline", "tab\there", "dollar$HOME", "$$", "${X:-y}", "caf\xc3\xa9",
     "*star", "&anchor", "!tag", "%percent", "@at", "'single'", "|pipe", ">fold", "del\x7f", "esc\x1b[0m",
     "cr\rlf", "\xe2\x80\xa8separator", "- item", "? key", "...", "---",
+    /* Characters that libyaml reads as a line break (NEL) or refuses in
+     * its input (C1 controls, BOM, noncharacters), so the formatter must
+     * escape them (found by fuzz/fuzz_profile.c). */
+    "nel\xc2\x85line", "c1\xc2\x80" "control", "bom\xef\xbb\xbf" "mark", "non\xef\xbf\xbf" "char",
+    "ps\xe2\x80\xa9x",
 };
 
 START_TEST(test_format_round_trip_odd_paths)

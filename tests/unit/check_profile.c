@@ -207,6 +207,9 @@ START_TEST(test_invalid_fixtures_paired)
     }
     ck_assert_msg(count == invalid_count, "%zu .expected files for %zu invalid profiles: one has no profile", count,
                   invalid_count);
+    for (size_t k = 0; k < count; k++)
+        free(expected[k]);
+    free(expected);
 }
 END_TEST
 
@@ -552,6 +555,7 @@ START_TEST(test_load_directory)
     ck_assert_str_eq(load_fails(&search, profile_dir), expected);
     ck_assert_str_eq(load_fails(&search, "dir"), expected);
     free(dir), free(profile_dir), free(expected);
+    profile_search_free(&search);
 }
 END_TEST
 
@@ -568,6 +572,7 @@ START_TEST(test_load_fifo)
     search_of(&search, dir, NULL);
     ck_assert_str_eq(load_fails(&search, fifo), expected);
     free(dir), free(fifo), free(expected);
+    profile_search_free(&search);
 }
 END_TEST
 
@@ -586,7 +591,22 @@ START_TEST(test_load_unreadable_file)
     expected = xasprintf("cannot read profile %s: Permission denied", path);
     search_of(&search, dir, NULL);
     ck_assert_str_eq(load_fails(&search, path), expected);
+    profile_search_free(&search);
     free(dir), free(path), free(expected);
+}
+END_TEST
+
+/* A file that opens and then fails to read: a read error is a profile
+ * error too. This works as root, unlike a file without read permission. */
+START_TEST(test_load_read_error)
+{
+    char *expected = xasprintf("cannot read profile /proc/%d/mem: Input/output error", (int)getpid());
+    struct profile_search search;
+
+    search_of(&search, NULL, NULL);
+    ck_assert_str_eq(load_fails(&search, "/proc/self/mem"), expected);
+    profile_search_free(&search);
+    free(expected);
 }
 END_TEST
 
@@ -727,6 +747,7 @@ START_TEST(test_extends_name_from_file)
     ck_assert_msg(p.seal, "the file's own keys apply");
     policy_free(&p);
     free(dir), free(named), free(local), free(offline);
+    profile_search_free(&search);
 }
 END_TEST
 
@@ -905,6 +926,7 @@ START_TEST(test_find_by_name)
     free(found);
     free(first), free(second), free(net), free(other), free(both_yaml), free(both_yml), free(early_yml),
         free(late_yaml), free(link);
+    profile_search_free(&search);
 }
 END_TEST
 
@@ -969,6 +991,7 @@ START_TEST(test_find_path_forms)
     ck_assert_str_eq(found, in_named);
     free(found);
     free(dir), free(named), free(sub), free(in_dir), free(in_named), free(no_suffix), free(in_sub);
+    profile_search_free(&search);
 }
 END_TEST
 
@@ -987,6 +1010,7 @@ START_TEST(test_find_not_found)
     ck_assert_str_eq(err.message, expected);
     ck_assert_msg(profile_find(&search, "nope.yaml", first, &err) == NULL, "nope.yaml should not be found");
     free(first), free(second), free(expected);
+    profile_search_free(&search);
 }
 END_TEST
 
@@ -1051,6 +1075,7 @@ START_TEST(test_list_shadowing)
 
     profile_list_free(entries, count);
     free(first), free(second);
+    profile_search_free(&search);
 }
 END_TEST
 
@@ -1099,6 +1124,7 @@ START_TEST(test_list_yaml_shadows_yml)
     ck_assert_msg(entries[1].shadowed, "dup.yml is shadowed by dup.yaml in the same directory");
     profile_list_free(entries, count);
     free(dir);
+    profile_search_free(&search);
 }
 END_TEST
 
@@ -1112,6 +1138,7 @@ START_TEST(test_list_missing_directories)
     count = profile_list(&search, &entries);
     ck_assert_msg(count == 0, "missing directories list nothing; got %zu", count);
     profile_list_free(entries, count);
+    profile_search_free(&search);
 }
 END_TEST
 
@@ -1147,6 +1174,7 @@ START_TEST(test_shipped_profiles_load)
     }
     profile_list_free(entries, count);
     free(dir);
+    profile_search_free(&search);
 }
 END_TEST
 
@@ -1216,6 +1244,7 @@ START_TEST(test_shipped_profile_contents)
     policy_free(&p);
 
     free(dir), free(build), free(dist), free(tmp);
+    profile_search_free(&search);
 }
 END_TEST
 
@@ -1264,6 +1293,7 @@ Suite *suite_profile(void)
     tcase_add_test(files, test_load_directory);
     tcase_add_test(files, test_load_fifo);
     tcase_add_test(files, test_load_unreadable_file);
+    tcase_add_test(files, test_load_read_error);
     tcase_add_test(files, test_load_missing_file);
     tcase_add_test(files, test_load_merges_into_existing);
     tcase_add_test(files, test_extends_depth_limit);
