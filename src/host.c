@@ -10,24 +10,13 @@
 
 #include "envscrub.h"
 #include "hook.h"
-#include "kernel.h"
 #include "host.h"
+#include "kernel.h"
+#include "leakcheck.h"
 #include "log.h"
 #include "module.h"
 #include "patches.h"
 
-/* Builds with AddressSanitizer (make check-sanitize) run a leak check
- * before the kernel layer; see apply_kernel. */
-#if defined(__SANITIZE_ADDRESS__)
-#define HERMETIC_LEAK_CHECK 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HERMETIC_LEAK_CHECK 1
-#endif
-#endif
-#ifdef HERMETIC_LEAK_CHECK
-#include <sanitizer/lsan_interface.h>
-#endif
 
 /* End hermetic on a failed PyStatus: usage errors in Python's own options
  * exit as python3 would; anything else is an internal error. */
@@ -148,12 +137,7 @@ static void apply_kernel(const struct resolved_command *command, const struct he
             add_directory_of(&paths.readable, entry, 0);
         free(copy);
     }
-#ifdef HERMETIC_LEAK_CHECK
-    /* LeakSanitizer's check at exit runs a tracer in a new process, which
-     * the seccomp filter forbids. Check now instead, which also turns the
-     * exit check off: in such a run, leaks after this point go unseen. */
-    __lsan_do_leak_check();
-#endif
+    leakcheck_now();
     if (kernel_apply(policy, &paths, &report, &err) != 0)
         log_die_error(&err);
     if (strstr(report.applied, "filesystem") != NULL)

@@ -46,8 +46,28 @@ struct view_fixture {
     struct fspolicy_view view;
 };
 
+/* The fixture of the test that runs: static, so that view_teardown can
+ * free it after the test function has returned. */
+static struct view_fixture fixture;
+
+static void view_free(struct view_fixture *f)
+{
+    policy_free(&f->policy);
+    strlist_free(&f->trusted);
+    strlist_free(&f->readable);
+    strlist_free(&f->devices);
+}
+
+/* A checked teardown: runs in the test's process after the test. */
+static void view_teardown(void)
+{
+    view_free(&fixture);
+}
+
+/* Start `f` afresh, freeing what an earlier view_setup left in it. */
 static void view_setup(struct view_fixture *f)
 {
+    view_free(f);
     memset(f, 0, sizeof(*f));
     policy_init(&f->policy);
     f->view.policy = &f->policy;
@@ -55,6 +75,7 @@ static void view_setup(struct view_fixture *f)
     f->view.readable = &f->readable;
     f->view.devices = &f->devices;
 }
+
 
 static void set_root(struct view_fixture *f, const char *root)
 {
@@ -101,7 +122,7 @@ START_TEST(test_resolve_plain_paths)
     char *dir = scratch_dir();
     char *sub = scratch_subdir(dir, "sub");
     char *file = scratch_file(sub, "file", "x", 0644);
-    char *missing = xasprintf("%s/missing", sub);
+    char *missing = scratch_path("%s/missing", sub);
 
     for (int follow = 0; follow <= 1; follow++) {
         expect_resolve(file, NULL, follow, file);
@@ -118,7 +139,7 @@ START_TEST(test_resolve_relative_to_base)
     char *dir = scratch_dir();
     char *sub = scratch_subdir(dir, "sub");
     char *file = scratch_file(sub, "file", "x", 0644);
-    char *missing = xasprintf("%s/new", sub);
+    char *missing = scratch_path("%s/new", sub);
 
     expect_resolve("sub/file", dir, true, file);
     expect_resolve("file", sub, true, file);
@@ -148,12 +169,12 @@ START_TEST(test_resolve_dot_and_dotdot)
     char *sub = scratch_subdir(dir, "sub");
     char *deep = scratch_subdir(sub, "deep");
     char *file = scratch_file(dir, "file", "x", 0644);
-    char *via_dotdot = xasprintf("%s/sub/../file", dir);
-    char *twice = xasprintf("%s/sub/deep/../../file", dir);
-    char *trailing_dotdot = xasprintf("%s/sub/deep/..", dir);
-    char *trailing_dot = xasprintf("%s/sub/.", dir);
-    char *trailing_slash = xasprintf("%s/sub/", dir);
-    char *doubled = xasprintf("%s//sub///deep", dir);
+    char *via_dotdot = scratch_path("%s/sub/../file", dir);
+    char *twice = scratch_path("%s/sub/deep/../../file", dir);
+    char *trailing_dotdot = scratch_path("%s/sub/deep/..", dir);
+    char *trailing_dot = scratch_path("%s/sub/.", dir);
+    char *trailing_slash = scratch_path("%s/sub/", dir);
+    char *doubled = scratch_path("%s//sub///deep", dir);
 
     for (int follow = 0; follow <= 1; follow++) {
         expect_resolve(via_dotdot, NULL, follow, file);
@@ -173,14 +194,14 @@ START_TEST(test_resolve_symlinked_directory)
     char *dir = scratch_dir();
     char *real = scratch_subdir(dir, "real");
     char *file = scratch_file(real, "file", "x", 0644);
-    char *missing = xasprintf("%s/missing", real);
+    char *missing = scratch_path("%s/missing", real);
     char *via_link, *via_relative, *new_via_link;
 
     scratch_symlink(dir, "link", real);
     scratch_symlink(dir, "relative", "real");
-    via_link = xasprintf("%s/link/file", dir);
-    via_relative = xasprintf("%s/relative/file", dir);
-    new_via_link = xasprintf("%s/link/missing", dir);
+    via_link = scratch_path("%s/link/file", dir);
+    via_relative = scratch_path("%s/relative/file", dir);
+    new_via_link = scratch_path("%s/link/missing", dir);
     for (int follow = 0; follow <= 1; follow++) {
         expect_resolve(via_link, NULL, follow, file);
         expect_resolve(via_relative, NULL, follow, file);
@@ -203,7 +224,7 @@ START_TEST(test_resolve_dotdot_after_symlink)
 
     (void)target;
     scratch_symlink(inside, "link", "../outside/target");
-    path = xasprintf("%s/link/../secret", inside);
+    path = scratch_path("%s/link/../secret", inside);
     expect_resolve(path, NULL, true, secret);
     expect_resolve(path, NULL, false, secret);
 }
@@ -237,7 +258,7 @@ START_TEST(test_resolve_dangling_symlink)
     char *dir = scratch_dir();
     char *outside = scratch_subdir(dir, "outside");
     char *inside = scratch_subdir(dir, "inside");
-    char *target = xasprintf("%s/new", outside);
+    char *target = scratch_path("%s/new", outside);
     char *absolute = scratch_symlink(inside, "absolute", target);
     char *relative = scratch_symlink(inside, "relative", "../outside/new");
     char *chain = scratch_symlink(inside, "chain", "relative");
@@ -261,7 +282,7 @@ START_TEST(test_resolve_dangling_symlink_at_top)
     /* A dangling link whose relative target sits in the same directory. */
     char *dir = scratch_dir();
     char *link = scratch_symlink(dir, "link", "target");
-    char *target = xasprintf("%s/target", dir);
+    char *target = scratch_path("%s/target", dir);
 
     expect_resolve(link, NULL, true, target);
 }
@@ -270,12 +291,12 @@ END_TEST
 START_TEST(test_resolve_missing_directory)
 {
     char *dir = scratch_dir();
-    char *missing_dir = xasprintf("%s/missing/file", dir);
+    char *missing_dir = scratch_path("%s/missing/file", dir);
     char *dangling = scratch_symlink(dir, "dangling", "/nonexistent-hermetic-dir/sub/file");
     char *through_file;
 
     scratch_file(dir, "file", "x", 0644);
-    through_file = xasprintf("%s/file/child", dir);
+    through_file = scratch_path("%s/file/child", dir);
     expect_resolve_fails(missing_dir, NULL, true, ENOENT);
     expect_resolve_fails(missing_dir, NULL, false, ENOENT);
     expect_resolve_fails("missing/file", dir, false, ENOENT);
@@ -294,7 +315,7 @@ START_TEST(test_resolve_symlink_loops)
     char *self = scratch_symlink(dir, "self", "self");
     char *a = scratch_symlink(dir, "a", "b");
     char *b = scratch_symlink(dir, "b", "a");
-    char *through = xasprintf("%s/a/file", dir);
+    char *through = scratch_path("%s/a/file", dir);
 
     expect_resolve_fails(self, NULL, true, ELOOP);
     expect_resolve(self, NULL, false, self);
@@ -309,17 +330,17 @@ START_TEST(test_resolve_long_symlink_chain)
 {
     /* A chain of 30 dangling links resolves, below the kernel's limit of 40. */
     char *dir = scratch_dir();
-    char *target = xasprintf("%s/end", dir);
+    char *target = scratch_path("%s/end", dir);
     char *first;
 
     for (int i = 0; i < 30; i++) {
-        char *name = xasprintf("hop%d", i), *next = i == 29 ? xstrdup("end") : xasprintf("hop%d", i + 1);
+        char *name = scratch_path("hop%d", i), *next = i == 29 ? xstrdup("end") : scratch_path("hop%d", i + 1);
 
         free(scratch_symlink(dir, name, next));
         free(name);
         free(next);
     }
-    first = xasprintf("%s/hop0", dir);
+    first = scratch_path("%s/hop0", dir);
     expect_resolve(first, NULL, true, target);
 }
 END_TEST
@@ -328,7 +349,7 @@ START_TEST(test_resolve_proc_self_root)
 {
     char *dir = scratch_dir();
     char *file = scratch_file(dir, "file", "x", 0644);
-    char *path = xasprintf("/proc/self/root%s", file);
+    char *path = scratch_path("/proc/self/root%s", file);
 
     expect_resolve(path, NULL, true, file);
     expect_resolve(path, NULL, false, file);
@@ -340,22 +361,20 @@ END_TEST
 
 START_TEST(test_allows_write_without_readonly)
 {
-    struct view_fixture f;
 
-    view_setup(&f);
-    expect_decision(&f.view, "/etc/passwd", NULL, FS_WRITE, true, true, NULL);
-    expect_decision(&f.view, "relative", "/nonexistent", FS_WRITE, false, true, NULL);
+    view_setup(&fixture);
+    expect_decision(&fixture.view, "/etc/passwd", NULL, FS_WRITE, true, true, NULL);
+    expect_decision(&fixture.view, "relative", "/nonexistent", FS_WRITE, false, true, NULL);
 }
 END_TEST
 
 START_TEST(test_allows_read_without_root)
 {
-    struct view_fixture f;
 
-    view_setup(&f);
-    f.policy.filesystem.readonly = true;
-    expect_decision(&f.view, "/etc/passwd", NULL, FS_READ, true, true, NULL);
-    expect_decision(&f.view, "../x", "/nonexistent", FS_READ, true, true, NULL);
+    view_setup(&fixture);
+    fixture.policy.filesystem.readonly = true;
+    expect_decision(&fixture.view, "/etc/passwd", NULL, FS_READ, true, true, NULL);
+    expect_decision(&fixture.view, "../x", "/nonexistent", FS_READ, true, true, NULL);
 }
 END_TEST
 
@@ -365,23 +384,22 @@ START_TEST(test_allows_write_under_allow_write)
     char *out = scratch_subdir(dir, "out");
     char *other = scratch_subdir(dir, "outer");
     char *file = scratch_file(out, "file", "x", 0644);
-    char *new_file = xasprintf("%s/new", out);
+    char *new_file = scratch_path("%s/new", out);
     char *other_file = scratch_file(other, "file", "x", 0644);
     char *dir_file = scratch_file(dir, "file", "x", 0644);
-    struct view_fixture f;
 
-    view_setup(&f);
-    f.policy.filesystem.readonly = true;
-    strlist_add(&f.policy.filesystem.allow_write, out);
+    view_setup(&fixture);
+    fixture.policy.filesystem.readonly = true;
+    strlist_add(&fixture.policy.filesystem.allow_write, out);
     for (int follow = 0; follow <= 1; follow++) {
-        expect_decision(&f.view, file, NULL, FS_WRITE, follow, true, file);
-        expect_decision(&f.view, new_file, NULL, FS_WRITE, follow, true, new_file);
-        expect_decision(&f.view, out, NULL, FS_WRITE, follow, true, out);
-        expect_decision(&f.view, "new", out, FS_WRITE, follow, true, new_file);
-        expect_decision(&f.view, other_file, NULL, FS_WRITE, follow, false, other_file);
-        expect_decision(&f.view, dir_file, NULL, FS_WRITE, follow, false, dir_file);
-        expect_decision(&f.view, dir, NULL, FS_WRITE, follow, false, dir);
-        expect_decision(&f.view, "/etc/passwd", NULL, FS_WRITE, follow, false, "/etc/passwd");
+        expect_decision(&fixture.view, file, NULL, FS_WRITE, follow, true, file);
+        expect_decision(&fixture.view, new_file, NULL, FS_WRITE, follow, true, new_file);
+        expect_decision(&fixture.view, out, NULL, FS_WRITE, follow, true, out);
+        expect_decision(&fixture.view, "new", out, FS_WRITE, follow, true, new_file);
+        expect_decision(&fixture.view, other_file, NULL, FS_WRITE, follow, false, other_file);
+        expect_decision(&fixture.view, dir_file, NULL, FS_WRITE, follow, false, dir_file);
+        expect_decision(&fixture.view, dir, NULL, FS_WRITE, follow, false, dir);
+        expect_decision(&fixture.view, "/etc/passwd", NULL, FS_WRITE, follow, false, "/etc/passwd");
     }
 }
 END_TEST
@@ -390,28 +408,26 @@ START_TEST(test_allows_write_nothing_allowed)
 {
     char *dir = scratch_dir();
     char *file = scratch_file(dir, "file", "x", 0644);
-    struct view_fixture f;
 
-    view_setup(&f);
-    f.policy.filesystem.readonly = true;
-    expect_decision(&f.view, file, NULL, FS_WRITE, true, false, file);
-    expect_decision(&f.view, "/", NULL, FS_WRITE, false, false, "/");
+    view_setup(&fixture);
+    fixture.policy.filesystem.readonly = true;
+    expect_decision(&fixture.view, file, NULL, FS_WRITE, true, false, file);
+    expect_decision(&fixture.view, "/", NULL, FS_WRITE, false, false, "/");
     /* Reads stay allowed: there is no read root. */
-    expect_decision(&f.view, file, NULL, FS_READ, true, true, NULL);
+    expect_decision(&fixture.view, file, NULL, FS_READ, true, true, NULL);
 }
 END_TEST
 
 START_TEST(test_allows_write_devices)
 {
-    struct view_fixture f;
 
-    view_setup(&f);
-    f.policy.filesystem.readonly = true;
-    expect_decision(&f.view, "/dev/null", NULL, FS_WRITE, true, false, "/dev/null");
-    strlist_add(&f.devices, "/dev/null");
-    expect_decision(&f.view, "/dev/null", NULL, FS_WRITE, true, true, "/dev/null");
-    expect_decision(&f.view, "/dev/zero", NULL, FS_WRITE, true, false, "/dev/zero");
-    expect_decision(&f.view, "null", "/dev", FS_WRITE, true, true, "/dev/null");
+    view_setup(&fixture);
+    fixture.policy.filesystem.readonly = true;
+    expect_decision(&fixture.view, "/dev/null", NULL, FS_WRITE, true, false, "/dev/null");
+    strlist_add(&fixture.devices, "/dev/null");
+    expect_decision(&fixture.view, "/dev/null", NULL, FS_WRITE, true, true, "/dev/null");
+    expect_decision(&fixture.view, "/dev/zero", NULL, FS_WRITE, true, false, "/dev/zero");
+    expect_decision(&fixture.view, "null", "/dev", FS_WRITE, true, true, "/dev/null");
 }
 END_TEST
 
@@ -425,16 +441,15 @@ START_TEST(test_allows_write_symlink_out)
     char *secret = scratch_file(outside, "secret", "x", 0644);
     char *link = scratch_symlink(out, "link", secret);
     char *dir_link = scratch_symlink(out, "dir-link", outside);
-    char *through_dir = xasprintf("%s/secret", dir_link);
-    struct view_fixture f;
+    char *through_dir = scratch_path("%s/secret", dir_link);
 
-    view_setup(&f);
-    f.policy.filesystem.readonly = true;
-    strlist_add(&f.policy.filesystem.allow_write, out);
-    expect_decision(&f.view, link, NULL, FS_WRITE, true, false, secret);
-    expect_decision(&f.view, link, NULL, FS_WRITE, false, true, link);
-    expect_decision(&f.view, through_dir, NULL, FS_WRITE, false, false, secret);
-    expect_decision(&f.view, through_dir, NULL, FS_WRITE, true, false, secret);
+    view_setup(&fixture);
+    fixture.policy.filesystem.readonly = true;
+    strlist_add(&fixture.policy.filesystem.allow_write, out);
+    expect_decision(&fixture.view, link, NULL, FS_WRITE, true, false, secret);
+    expect_decision(&fixture.view, link, NULL, FS_WRITE, false, true, link);
+    expect_decision(&fixture.view, through_dir, NULL, FS_WRITE, false, false, secret);
+    expect_decision(&fixture.view, through_dir, NULL, FS_WRITE, true, false, secret);
 }
 END_TEST
 
@@ -443,18 +458,17 @@ START_TEST(test_allows_write_dangling_symlink_out)
     char *dir = scratch_dir();
     char *out = scratch_subdir(dir, "out");
     char *outside = scratch_subdir(dir, "outside");
-    char *target = xasprintf("%s/created", outside);
+    char *target = scratch_path("%s/created", outside);
     char *link = scratch_symlink(out, "link", "../outside/created");
-    char *inner_target = xasprintf("%s/created", out);
+    char *inner_target = scratch_path("%s/created", out);
     char *inner_link = scratch_symlink(out, "inner", "created");
-    struct view_fixture f;
 
-    view_setup(&f);
-    f.policy.filesystem.readonly = true;
-    strlist_add(&f.policy.filesystem.allow_write, out);
-    expect_decision(&f.view, link, NULL, FS_WRITE, true, false, target);
-    expect_decision(&f.view, link, NULL, FS_WRITE, false, true, link);
-    expect_decision(&f.view, inner_link, NULL, FS_WRITE, true, true, inner_target);
+    view_setup(&fixture);
+    fixture.policy.filesystem.readonly = true;
+    strlist_add(&fixture.policy.filesystem.allow_write, out);
+    expect_decision(&fixture.view, link, NULL, FS_WRITE, true, false, target);
+    expect_decision(&fixture.view, link, NULL, FS_WRITE, false, true, link);
+    expect_decision(&fixture.view, inner_link, NULL, FS_WRITE, true, true, inner_target);
 }
 END_TEST
 
@@ -466,13 +480,12 @@ START_TEST(test_allows_write_symlink_in)
     char *out = scratch_subdir(dir, "out");
     char *file = scratch_file(out, "file", "x", 0644);
     char *link = scratch_symlink(dir, "link", file);
-    struct view_fixture f;
 
-    view_setup(&f);
-    f.policy.filesystem.readonly = true;
-    strlist_add(&f.policy.filesystem.allow_write, out);
-    expect_decision(&f.view, link, NULL, FS_WRITE, true, true, file);
-    expect_decision(&f.view, link, NULL, FS_WRITE, false, false, link);
+    view_setup(&fixture);
+    fixture.policy.filesystem.readonly = true;
+    strlist_add(&fixture.policy.filesystem.allow_write, out);
+    expect_decision(&fixture.view, link, NULL, FS_WRITE, true, true, file);
+    expect_decision(&fixture.view, link, NULL, FS_WRITE, false, false, link);
 }
 END_TEST
 
@@ -481,17 +494,16 @@ START_TEST(test_allows_write_dotdot)
     char *dir = scratch_dir();
     char *out = scratch_subdir(dir, "out");
     char *victim = scratch_file(dir, "victim", "x", 0644);
-    char *escape = xasprintf("%s/../victim", out);
-    char *stay = xasprintf("%s/../out/new", out);
-    char *stay_resolved = xasprintf("%s/new", out);
-    struct view_fixture f;
+    char *escape = scratch_path("%s/../victim", out);
+    char *stay = scratch_path("%s/../out/new", out);
+    char *stay_resolved = scratch_path("%s/new", out);
 
-    view_setup(&f);
-    f.policy.filesystem.readonly = true;
-    strlist_add(&f.policy.filesystem.allow_write, out);
-    expect_decision(&f.view, escape, NULL, FS_WRITE, true, false, victim);
-    expect_decision(&f.view, "../victim", out, FS_WRITE, true, false, victim);
-    expect_decision(&f.view, stay, NULL, FS_WRITE, true, true, stay_resolved);
+    view_setup(&fixture);
+    fixture.policy.filesystem.readonly = true;
+    strlist_add(&fixture.policy.filesystem.allow_write, out);
+    expect_decision(&fixture.view, escape, NULL, FS_WRITE, true, false, victim);
+    expect_decision(&fixture.view, "../victim", out, FS_WRITE, true, false, victim);
+    expect_decision(&fixture.view, stay, NULL, FS_WRITE, true, true, stay_resolved);
 }
 END_TEST
 
@@ -501,19 +513,18 @@ START_TEST(test_allows_write_missing_directory)
      * decision is made on the normalised text. */
     char *dir = scratch_dir();
     char *out = scratch_subdir(dir, "out");
-    char *inside = xasprintf("%s/missing/file", out);
-    char *outside = xasprintf("%s/missing/file", dir);
-    char *dotted = xasprintf("%s/missing/../../victim", out);
-    char *dotted_text = xasprintf("%s/victim", dir);
-    struct view_fixture f;
+    char *inside = scratch_path("%s/missing/file", out);
+    char *outside = scratch_path("%s/missing/file", dir);
+    char *dotted = scratch_path("%s/missing/../../victim", out);
+    char *dotted_text = scratch_path("%s/victim", dir);
 
-    view_setup(&f);
-    f.policy.filesystem.readonly = true;
-    strlist_add(&f.policy.filesystem.allow_write, out);
-    expect_decision(&f.view, inside, NULL, FS_WRITE, true, true, inside);
-    expect_decision(&f.view, "missing/file", out, FS_WRITE, false, true, inside);
-    expect_decision(&f.view, outside, NULL, FS_WRITE, true, false, outside);
-    expect_decision(&f.view, dotted, NULL, FS_WRITE, true, false, dotted_text);
+    view_setup(&fixture);
+    fixture.policy.filesystem.readonly = true;
+    strlist_add(&fixture.policy.filesystem.allow_write, out);
+    expect_decision(&fixture.view, inside, NULL, FS_WRITE, true, true, inside);
+    expect_decision(&fixture.view, "missing/file", out, FS_WRITE, false, true, inside);
+    expect_decision(&fixture.view, outside, NULL, FS_WRITE, true, false, outside);
+    expect_decision(&fixture.view, dotted, NULL, FS_WRITE, true, false, dotted_text);
 }
 END_TEST
 
@@ -522,17 +533,16 @@ START_TEST(test_allows_write_symlink_loop)
     char *dir = scratch_dir();
     char *out = scratch_subdir(dir, "out");
     char *loop = scratch_symlink(out, "loop", "loop");
-    struct view_fixture f;
 
-    view_setup(&f);
-    f.policy.filesystem.readonly = true;
-    strlist_add(&f.policy.filesystem.allow_write, out);
+    view_setup(&fixture);
+    fixture.policy.filesystem.readonly = true;
+    strlist_add(&fixture.policy.filesystem.allow_write, out);
     /* open() fails with ELOOP, so the decision is made on the text, which
      * lies in --allow-write. */
-    expect_decision(&f.view, loop, NULL, FS_WRITE, true, true, loop);
-    expect_decision(&f.view, loop, NULL, FS_WRITE, false, true, loop);
-    strlist_free(&f.policy.filesystem.allow_write);
-    expect_decision(&f.view, loop, NULL, FS_WRITE, true, false, loop);
+    expect_decision(&fixture.view, loop, NULL, FS_WRITE, true, true, loop);
+    expect_decision(&fixture.view, loop, NULL, FS_WRITE, false, true, loop);
+    strlist_free(&fixture.policy.filesystem.allow_write);
+    expect_decision(&fixture.view, loop, NULL, FS_WRITE, true, false, loop);
 }
 END_TEST
 
@@ -545,20 +555,19 @@ START_TEST(test_allows_write_not_granted_by_read_lists)
     char *allow_read = scratch_subdir(dir, "allow-read");
     char *root = scratch_subdir(dir, "root");
     char *files[4];
-    struct view_fixture f;
 
     files[0] = scratch_file(trusted, "f", "x", 0644);
     files[1] = scratch_file(readable, "f", "x", 0644);
     files[2] = scratch_file(allow_read, "f", "x", 0644);
     files[3] = scratch_file(root, "f", "x", 0644);
-    view_setup(&f);
-    set_root(&f, root);
-    strlist_add(&f.trusted, trusted);
-    strlist_add(&f.readable, readable);
-    strlist_add(&f.policy.filesystem.allow_read, allow_read);
+    view_setup(&fixture);
+    set_root(&fixture, root);
+    strlist_add(&fixture.trusted, trusted);
+    strlist_add(&fixture.readable, readable);
+    strlist_add(&fixture.policy.filesystem.allow_read, allow_read);
     for (size_t i = 0; i < 4; i++) {
-        expect_decision(&f.view, files[i], NULL, FS_READ, true, true, files[i]);
-        expect_decision(&f.view, files[i], NULL, FS_WRITE, true, false, files[i]);
+        expect_decision(&fixture.view, files[i], NULL, FS_READ, true, true, files[i]);
+        expect_decision(&fixture.view, files[i], NULL, FS_WRITE, true, false, files[i]);
     }
 }
 END_TEST
@@ -570,24 +579,23 @@ START_TEST(test_allows_read_root)
     char *dir = scratch_dir();
     char *root = scratch_subdir(dir, "root");
     char *inside = scratch_file(root, "file", "x", 0644);
-    char *new_file = xasprintf("%s/new", root);
+    char *new_file = scratch_path("%s/new", root);
     char *sibling = scratch_subdir(dir, "rootless");
     char *sibling_file = scratch_file(sibling, "file", "x", 0644);
     char *outside = scratch_file(dir, "file", "x", 0644);
-    struct view_fixture f;
 
-    view_setup(&f);
-    set_root(&f, root);
+    view_setup(&fixture);
+    set_root(&fixture, root);
     for (int follow = 0; follow <= 1; follow++) {
-        expect_decision(&f.view, root, NULL, FS_READ, follow, true, root);
-        expect_decision(&f.view, inside, NULL, FS_READ, follow, true, inside);
-        expect_decision(&f.view, new_file, NULL, FS_READ, follow, true, new_file);
-        expect_decision(&f.view, "file", root, FS_READ, follow, true, inside);
-        expect_decision(&f.view, sibling_file, NULL, FS_READ, follow, false, sibling_file);
-        expect_decision(&f.view, outside, NULL, FS_READ, follow, false, outside);
-        expect_decision(&f.view, dir, NULL, FS_READ, follow, false, dir);
-        expect_decision(&f.view, "..", root, FS_READ, follow, false, dir);
-        expect_decision(&f.view, "/etc/hostname", NULL, FS_READ, follow, false, "/etc/hostname");
+        expect_decision(&fixture.view, root, NULL, FS_READ, follow, true, root);
+        expect_decision(&fixture.view, inside, NULL, FS_READ, follow, true, inside);
+        expect_decision(&fixture.view, new_file, NULL, FS_READ, follow, true, new_file);
+        expect_decision(&fixture.view, "file", root, FS_READ, follow, true, inside);
+        expect_decision(&fixture.view, sibling_file, NULL, FS_READ, follow, false, sibling_file);
+        expect_decision(&fixture.view, outside, NULL, FS_READ, follow, false, outside);
+        expect_decision(&fixture.view, dir, NULL, FS_READ, follow, false, dir);
+        expect_decision(&fixture.view, "..", root, FS_READ, follow, false, dir);
+        expect_decision(&fixture.view, "/etc/hostname", NULL, FS_READ, follow, false, "/etc/hostname");
     }
 }
 END_TEST
@@ -604,21 +612,20 @@ START_TEST(test_allows_read_each_list)
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char *granted = scratch_subdir(dir, names[i]);
         char *file = scratch_file(granted, "file", "x", 0644);
-        struct view_fixture f;
         struct strlist *lists[5];
 
-        view_setup(&f);
-        set_root(&f, root);
-        lists[0] = &f.policy.filesystem.allow_read;
-        lists[1] = &f.policy.filesystem.allow_write;
-        lists[2] = &f.trusted;
-        lists[3] = &f.readable;
-        lists[4] = &f.devices;
-        expect_decision(&f.view, file, NULL, FS_READ, true, false, file);
+        view_setup(&fixture);
+        set_root(&fixture, root);
+        lists[0] = &fixture.policy.filesystem.allow_read;
+        lists[1] = &fixture.policy.filesystem.allow_write;
+        lists[2] = &fixture.trusted;
+        lists[3] = &fixture.readable;
+        lists[4] = &fixture.devices;
+        expect_decision(&fixture.view, file, NULL, FS_READ, true, false, file);
         strlist_add(lists[i], granted);
-        expect_decision(&f.view, file, NULL, FS_READ, true, true, file);
-        expect_decision(&f.view, granted, NULL, FS_READ, false, true, granted);
-        expect_decision(&f.view, other_file, NULL, FS_READ, true, false, other_file);
+        expect_decision(&fixture.view, file, NULL, FS_READ, true, true, file);
+        expect_decision(&fixture.view, granted, NULL, FS_READ, false, true, granted);
+        expect_decision(&fixture.view, other_file, NULL, FS_READ, true, false, other_file);
     }
 }
 END_TEST
@@ -630,15 +637,14 @@ START_TEST(test_allows_read_null_lists)
     char *root = scratch_subdir(dir, "root");
     char *inside = scratch_file(root, "file", "x", 0644);
     char *outside = scratch_file(dir, "file", "x", 0644);
-    struct view_fixture f;
 
-    view_setup(&f);
-    set_root(&f, root);
-    f.view.trusted = NULL;
-    f.view.readable = NULL;
-    f.view.devices = NULL;
-    expect_decision(&f.view, inside, NULL, FS_READ, true, true, inside);
-    expect_decision(&f.view, outside, NULL, FS_READ, true, false, outside);
+    view_setup(&fixture);
+    set_root(&fixture, root);
+    fixture.view.trusted = NULL;
+    fixture.view.readable = NULL;
+    fixture.view.devices = NULL;
+    expect_decision(&fixture.view, inside, NULL, FS_READ, true, true, inside);
+    expect_decision(&fixture.view, outside, NULL, FS_READ, true, false, outside);
 }
 END_TEST
 
@@ -650,17 +656,16 @@ START_TEST(test_allows_read_symlink_out_of_root)
     char *secret = scratch_file(outside, "secret", "x", 0644);
     char *link = scratch_symlink(root, "link", secret);
     char *dir_link = scratch_symlink(root, "dir-link", outside);
-    char *through = xasprintf("%s/secret", dir_link);
-    struct view_fixture f;
+    char *through = scratch_path("%s/secret", dir_link);
 
-    view_setup(&f);
-    set_root(&f, root);
-    expect_decision(&f.view, link, NULL, FS_READ, true, false, secret);
+    view_setup(&fixture);
+    set_root(&fixture, root);
+    expect_decision(&fixture.view, link, NULL, FS_READ, true, false, secret);
     /* lstat and readlink read the link, which lies in the root. */
-    expect_decision(&f.view, link, NULL, FS_READ, false, true, link);
-    expect_decision(&f.view, through, NULL, FS_READ, true, false, secret);
-    expect_decision(&f.view, through, NULL, FS_READ, false, false, secret);
-    expect_decision(&f.view, "dir-link/secret", root, FS_READ, true, false, secret);
+    expect_decision(&fixture.view, link, NULL, FS_READ, false, true, link);
+    expect_decision(&fixture.view, through, NULL, FS_READ, true, false, secret);
+    expect_decision(&fixture.view, through, NULL, FS_READ, false, false, secret);
+    expect_decision(&fixture.view, "dir-link/secret", root, FS_READ, true, false, secret);
 }
 END_TEST
 
@@ -670,16 +675,15 @@ START_TEST(test_allows_read_proc_self_root)
     char *root = scratch_subdir(dir, "root");
     char *inside = scratch_file(root, "file", "x", 0644);
     char *outside = scratch_file(dir, "file", "x", 0644);
-    char *via_proc_inside = xasprintf("/proc/self/root%s", inside);
-    char *via_proc_outside = xasprintf("/proc/self/root%s", outside);
-    struct view_fixture f;
+    char *via_proc_inside = scratch_path("/proc/self/root%s", inside);
+    char *via_proc_outside = scratch_path("/proc/self/root%s", outside);
 
-    view_setup(&f);
-    set_root(&f, root);
-    expect_decision(&f.view, via_proc_inside, NULL, FS_READ, true, true, inside);
-    expect_decision(&f.view, via_proc_outside, NULL, FS_READ, true, false, outside);
-    expect_decision(&f.view, via_proc_outside, NULL, FS_READ, false, false, outside);
-    expect_decision(&f.view, "/proc/self/root", NULL, FS_READ, true, false, "/");
+    view_setup(&fixture);
+    set_root(&fixture, root);
+    expect_decision(&fixture.view, via_proc_inside, NULL, FS_READ, true, true, inside);
+    expect_decision(&fixture.view, via_proc_outside, NULL, FS_READ, true, false, outside);
+    expect_decision(&fixture.view, via_proc_outside, NULL, FS_READ, false, false, outside);
+    expect_decision(&fixture.view, "/proc/self/root", NULL, FS_READ, true, false, "/");
 }
 END_TEST
 
@@ -687,15 +691,14 @@ START_TEST(test_allows_read_missing_directory)
 {
     char *dir = scratch_dir();
     char *root = scratch_subdir(dir, "root");
-    char *inside = xasprintf("%s/missing/file", root);
-    char *outside = xasprintf("%s/missing/file", dir);
-    struct view_fixture f;
+    char *inside = scratch_path("%s/missing/file", root);
+    char *outside = scratch_path("%s/missing/file", dir);
 
-    view_setup(&f);
-    set_root(&f, root);
-    expect_decision(&f.view, inside, NULL, FS_READ, true, true, inside);
-    expect_decision(&f.view, outside, NULL, FS_READ, true, false, outside);
-    expect_decision(&f.view, "missing/file", root, FS_READ, true, true, inside);
+    view_setup(&fixture);
+    set_root(&fixture, root);
+    expect_decision(&fixture.view, inside, NULL, FS_READ, true, true, inside);
+    expect_decision(&fixture.view, outside, NULL, FS_READ, true, false, outside);
+    expect_decision(&fixture.view, "missing/file", root, FS_READ, true, true, inside);
 }
 END_TEST
 
@@ -725,56 +728,53 @@ static struct trusted_layout make_trusted_layout(void)
 START_TEST(test_trusted_fast_path)
 {
     struct trusted_layout t = make_trusted_layout();
-    char *doubled = xasprintf("%s//./module.py", t.lib);
-    char *missing = xasprintf("%s/missing/x.py", t.lib);
-    struct view_fixture f;
+    char *doubled = scratch_path("%s//./module.py", t.lib);
+    char *missing = scratch_path("%s/missing/x.py", t.lib);
 
-    view_setup(&f);
-    set_root(&f, t.root);
-    strlist_add(&f.trusted, t.lib);
-    expect_decision(&f.view, t.module, NULL, FS_READ, true, true, t.module);
-    expect_decision(&f.view, "module.py", t.lib, FS_READ, true, true, t.module);
-    expect_decision(&f.view, doubled, NULL, FS_READ, true, true, t.module);
-    expect_decision(&f.view, missing, NULL, FS_READ, true, true, missing);
+    view_setup(&fixture);
+    set_root(&fixture, t.root);
+    strlist_add(&fixture.trusted, t.lib);
+    expect_decision(&fixture.view, t.module, NULL, FS_READ, true, true, t.module);
+    expect_decision(&fixture.view, "module.py", t.lib, FS_READ, true, true, t.module);
+    expect_decision(&fixture.view, doubled, NULL, FS_READ, true, true, t.module);
+    expect_decision(&fixture.view, missing, NULL, FS_READ, true, true, missing);
     /* The text lies in the trusted directory, so the link is not followed. */
-    expect_decision(&f.view, t.link, NULL, FS_READ, true, true, t.link);
-    expect_decision(&f.view, "link", t.lib, FS_READ, true, true, t.link);
+    expect_decision(&fixture.view, t.link, NULL, FS_READ, true, true, t.link);
+    expect_decision(&fixture.view, "link", t.lib, FS_READ, true, true, t.link);
 }
 END_TEST
 
 START_TEST(test_trusted_fast_path_relative_to_cwd)
 {
     struct trusted_layout t = make_trusted_layout();
-    struct view_fixture f;
 
-    view_setup(&f);
-    set_root(&f, t.root);
-    strlist_add(&f.trusted, t.lib);
+    view_setup(&fixture);
+    set_root(&fixture, t.root);
+    strlist_add(&fixture.trusted, t.lib);
     scratch_chdir(t.lib);
-    expect_decision(&f.view, "module.py", NULL, FS_READ, true, true, t.module);
-    expect_decision(&f.view, "link", NULL, FS_READ, true, true, t.link);
+    expect_decision(&fixture.view, "module.py", NULL, FS_READ, true, true, t.module);
+    expect_decision(&fixture.view, "link", NULL, FS_READ, true, true, t.link);
 }
 END_TEST
 
 START_TEST(test_trusted_fast_path_skipped_for_dotdot)
 {
     struct trusted_layout t = make_trusted_layout();
-    char *up = xasprintf("%s/../outside/secret", t.lib);
-    char *round_trip = xasprintf("%s/../lib/module.py", t.lib);
+    char *up = scratch_path("%s/../outside/secret", t.lib);
+    char *round_trip = scratch_path("%s/../lib/module.py", t.lib);
     char *through_link;
-    struct view_fixture f;
 
     scratch_symlink(t.lib, "out-dir", t.outside);
-    through_link = xasprintf("%s/out-dir/../outside/secret", t.lib);
-    view_setup(&f);
-    set_root(&f, t.root);
-    strlist_add(&f.trusted, t.lib);
-    expect_decision(&f.view, up, NULL, FS_READ, true, false, t.secret);
-    expect_decision(&f.view, "../outside/secret", t.lib, FS_READ, true, false, t.secret);
+    through_link = scratch_path("%s/out-dir/../outside/secret", t.lib);
+    view_setup(&fixture);
+    set_root(&fixture, t.root);
+    strlist_add(&fixture.trusted, t.lib);
+    expect_decision(&fixture.view, up, NULL, FS_READ, true, false, t.secret);
+    expect_decision(&fixture.view, "../outside/secret", t.lib, FS_READ, true, false, t.secret);
     /* Lexically this is lib/outside/secret, but the kernel walks out-dir first. */
-    expect_decision(&f.view, through_link, NULL, FS_READ, true, false, t.secret);
+    expect_decision(&fixture.view, through_link, NULL, FS_READ, true, false, t.secret);
     /* Resolved, a path with ".." that stays in the directory is allowed. */
-    expect_decision(&f.view, round_trip, NULL, FS_READ, true, true, t.module);
+    expect_decision(&fixture.view, round_trip, NULL, FS_READ, true, true, t.module);
 }
 END_TEST
 
@@ -784,29 +784,27 @@ START_TEST(test_trusted_fast_path_skipped_for_overlap)
      * plant a link there, so every read is resolved. */
     struct trusted_layout t = make_trusted_layout();
     char *lib_sub = scratch_subdir(t.lib, "sub");
-    char *parent = scratch_realpath(xasprintf("%s/..", t.lib));
+    char *parent = scratch_realpath(scratch_path("%s/..", t.lib));
     char *unrelated = scratch_subdir(t.outside, "unrelated");
     const char *overlapping[] = {t.lib, lib_sub, parent};
 
     for (size_t i = 0; i < sizeof(overlapping) / sizeof(overlapping[0]); i++) {
-        struct view_fixture f;
-
-        view_setup(&f);
-        set_root(&f, t.root);
-        strlist_add(&f.trusted, t.lib);
-        strlist_add(&f.policy.filesystem.allow_write, overlapping[i]);
+    
+        view_setup(&fixture);
+        set_root(&fixture, t.root);
+        strlist_add(&fixture.trusted, t.lib);
+        strlist_add(&fixture.policy.filesystem.allow_write, overlapping[i]);
         /* Under --allow-write = the parent, the secret is readable anyway. */
-        expect_decision(&f.view, t.link, NULL, FS_READ, true, i == 2, t.secret);
-        expect_decision(&f.view, t.module, NULL, FS_READ, true, true, t.module);
+        expect_decision(&fixture.view, t.link, NULL, FS_READ, true, i == 2, t.secret);
+        expect_decision(&fixture.view, t.module, NULL, FS_READ, true, true, t.module);
     }
     {
-        struct view_fixture f;
-
-        view_setup(&f);
-        set_root(&f, t.root);
-        strlist_add(&f.trusted, t.lib);
-        strlist_add(&f.policy.filesystem.allow_write, unrelated);
-        expect_decision(&f.view, t.link, NULL, FS_READ, true, true, t.link);
+    
+        view_setup(&fixture);
+        set_root(&fixture, t.root);
+        strlist_add(&fixture.trusted, t.lib);
+        strlist_add(&fixture.policy.filesystem.allow_write, unrelated);
+        expect_decision(&fixture.view, t.link, NULL, FS_READ, true, true, t.link);
     }
 }
 END_TEST
@@ -814,13 +812,12 @@ END_TEST
 START_TEST(test_trusted_fast_path_reads_only)
 {
     struct trusted_layout t = make_trusted_layout();
-    struct view_fixture f;
 
-    view_setup(&f);
-    set_root(&f, t.root);
-    strlist_add(&f.trusted, t.lib);
-    expect_decision(&f.view, t.module, NULL, FS_WRITE, true, false, t.module);
-    expect_decision(&f.view, t.link, NULL, FS_WRITE, false, false, t.link);
+    view_setup(&fixture);
+    set_root(&fixture, t.root);
+    strlist_add(&fixture.trusted, t.lib);
+    expect_decision(&fixture.view, t.module, NULL, FS_WRITE, true, false, t.module);
+    expect_decision(&fixture.view, t.link, NULL, FS_WRITE, false, false, t.link);
 }
 END_TEST
 
@@ -1117,6 +1114,7 @@ Suite *suite_fspolicy(void)
     suite_add_tcase(suite, resolve);
 
     scratch_add_fixture(writes);
+    tcase_add_checked_fixture(writes, NULL, view_teardown);
     tcase_add_test(writes, test_allows_write_without_readonly);
     tcase_add_test(writes, test_allows_read_without_root);
     tcase_add_test(writes, test_allows_write_under_allow_write);
@@ -1133,6 +1131,7 @@ Suite *suite_fspolicy(void)
     suite_add_tcase(suite, writes);
 
     scratch_add_fixture(reads);
+    tcase_add_checked_fixture(reads, NULL, view_teardown);
     tcase_add_test(reads, test_allows_read_root);
     tcase_add_test(reads, test_allows_read_each_list);
     tcase_add_test(reads, test_allows_read_null_lists);
@@ -1142,6 +1141,7 @@ Suite *suite_fspolicy(void)
     suite_add_tcase(suite, reads);
 
     scratch_add_fixture(trusted);
+    tcase_add_checked_fixture(trusted, NULL, view_teardown);
     tcase_add_test(trusted, test_trusted_fast_path);
     tcase_add_test(trusted, test_trusted_fast_path_relative_to_cwd);
     tcase_add_test(trusted, test_trusted_fast_path_skipped_for_dotdot);

@@ -64,6 +64,7 @@ static void apply_ok(const struct hermetic_policy *policy, const struct kernel_p
 {
     struct hermetic_error err = {0};
 
+    leakcheck_now();
     ck_assert_msg(kernel_apply(policy, paths, report, &err) == 0, "kernel_apply failed (status %d): %s", err.status,
                   err.message);
 }

@@ -36,7 +36,7 @@ START_TEST(test_find_program_with_slash)
     char *dir = scratch_dir();
     char *bin = scratch_subdir(dir, "bin");
     char *program = scratch_file(bin, "prog", "#!/bin/sh\n", 0755);
-    char *relative = xasprintf("%s/bin/../bin/prog", dir);
+    char *relative = scratch_path("%s/bin/../bin/prog", dir);
 
     expect_found(program, NULL, program);
     expect_found(relative, NULL, program);
@@ -55,7 +55,7 @@ START_TEST(test_find_program_not_executable)
     char *dir = scratch_dir();
     char *plain = scratch_file(dir, "plain", "#!/bin/sh\n", 0644);
     char *sub = scratch_subdir(dir, "sub");
-    char *missing = xasprintf("%s/missing", dir);
+    char *missing = scratch_path("%s/missing", dir);
     char *dangling = scratch_symlink(dir, "dangling", "missing");
     char *owner_only = scratch_file(dir, "owner-only", "#!/bin/sh\n", 0700);
 
@@ -90,7 +90,7 @@ START_TEST(test_find_program_symlink)
     expect_not_found("plain", bin);
     expect_not_found(link_to_plain, NULL);
     scratch_symlink(dir, "bin-link", "bin");
-    expect_found("tool", xasprintf("%s/bin-link", dir), program);
+    expect_found("tool", scratch_path("%s/bin-link", dir), program);
 }
 END_TEST
 
@@ -102,9 +102,9 @@ START_TEST(test_find_program_path_order)
     char *third = scratch_subdir(dir, "third");
     char *in_second = scratch_file(second, "prog", "#!/bin/sh\n", 0755);
     char *in_third = scratch_file(third, "prog", "#!/bin/sh\n", 0755);
-    char *path = xasprintf("%s:%s:%s", first, second, third);
-    char *reversed = xasprintf("%s:%s", third, second);
-    char *with_missing = xasprintf("/nonexistent:%s", third);
+    char *path = scratch_path("%s:%s:%s", first, second, third);
+    char *reversed = scratch_path("%s:%s", third, second);
+    char *with_missing = scratch_path("/nonexistent:%s", third);
     char *skip_plain, *skip_dir;
 
     expect_found("prog", path, in_second);
@@ -116,12 +116,12 @@ START_TEST(test_find_program_path_order)
     /* execvp passes over a file it cannot run and a directory. */
     scratch_file(first, "prog", "#!/bin/sh\n", 0644);
     expect_found("prog", path, in_second);
-    skip_plain = xasprintf("%s:%s", first, third);
+    skip_plain = scratch_path("%s:%s", first, third);
     expect_found("prog", skip_plain, in_third);
     scratch_subdir(first, "tool");
     scratch_file(third, "tool", "#!/bin/sh\n", 0755);
-    skip_dir = xasprintf("%s:%s", first, third);
-    expect_found("tool", skip_dir, xasprintf("%s/tool", third));
+    skip_dir = scratch_path("%s:%s", first, third);
+    expect_found("tool", skip_dir, scratch_path("%s/tool", third));
 }
 END_TEST
 
@@ -134,10 +134,10 @@ START_TEST(test_find_program_empty_path_entry)
     char *bin = scratch_subdir(dir, "bin");
     char *local = scratch_file(cwd, "prog", "#!/bin/sh\n", 0755);
     char *in_bin = scratch_file(bin, "prog", "#!/bin/sh\n", 0755);
-    char *leading = xasprintf(":%s", bin);
-    char *trailing = xasprintf("%s:", bin);
-    char *middle = xasprintf("/nonexistent::%s", bin);
-    char *only_trailing = xasprintf("%s:", dir);
+    char *leading = scratch_path(":%s", bin);
+    char *trailing = scratch_path("%s:", bin);
+    char *middle = scratch_path("/nonexistent::%s", bin);
+    char *only_trailing = scratch_path("%s:", dir);
 
     scratch_chdir(cwd);
     expect_found("prog", leading, local);
@@ -182,7 +182,7 @@ START_TEST(test_first_executable)
     char *dir = scratch_dir();
     char *plain = scratch_file(dir, "plain", "x", 0644);
     char *sub = scratch_subdir(dir, "sub");
-    char *missing = xasprintf("%s/missing", dir);
+    char *missing = scratch_path("%s/missing", dir);
     char *program = scratch_file(dir, "prog", "#!/bin/sh\n", 0755);
     char *other = scratch_file(dir, "other", "#!/bin/sh\n", 0755);
     char *link = scratch_symlink(dir, "link", "prog");
@@ -254,6 +254,7 @@ START_TEST(test_allows_exec_real_paths)
     strlist_add(&policy.subprocess.allow_exec, program);
     ck_assert_msg(procpolicy_allows_exec(&policy, real), "%s is listed", real);
     policy_free(&policy);
+    free(real);
 }
 END_TEST
 

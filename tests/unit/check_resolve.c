@@ -84,7 +84,7 @@ static void expect_interpreter(const struct resolved_command *out, const char *e
 static char *write_elf(const char *dir, const char *name)
 {
     static const char elf[] = "\177ELF\002\001\001\000\000\000\000\000\000\000\000\000";
-    char *path = xasprintf("%s/%s", dir, name);
+    char *path = scratch_path("%s/%s", dir, name);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
 
     ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
@@ -267,7 +267,7 @@ START_TEST(test_shebang_options)
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         bool has_newline = strchr(cases[i].line, '\n') != NULL;
-        char *text = xasprintf("%s%s", cases[i].line, has_newline ? "print(1)\n" : "");
+        char *text = scratch_path("%s%s", cases[i].line, has_newline ? "print(1)\n" : "");
         char *script = scratch_file(dir, "tool", text, 0755);
         const char *expected[6] = {"/usr/bin/python3"};
         size_t n = 1;
@@ -355,18 +355,18 @@ START_TEST(test_shebang_env_rejected)
     char *unterminated = scratch_file(dir, "unterminated", "#!/usr/bin/env -S python3 'x\n", 0755);
     char *expected;
 
-    expected = xasprintf("%s: its #! line uses env options or variable assignments (-i python3), which hermetic does "
+    expected = scratch_path("%s: its #! line uses env options or variable assignments (-i python3), which hermetic does "
                          "not run; use #!/usr/bin/env python3 or #!/usr/bin/python3", options);
     ck_assert_str_eq(resolve_fails((char *[]){options, NULL}, &env, HERMETIC_EXIT_NOT_PYTHON), expected);
     free(expected);
-    expected = xasprintf("%s: its #! line uses env options or variable assignments (-S PYTHONHASHSEED=0 python3), "
+    expected = scratch_path("%s: its #! line uses env options or variable assignments (-S PYTHONHASHSEED=0 python3), "
                          "which hermetic does not run; use #!/usr/bin/env python3 or #!/usr/bin/python3", assignment);
     ck_assert_str_eq(resolve_fails((char *[]){assignment, NULL}, &env, HERMETIC_EXIT_NOT_PYTHON), expected);
     free(expected);
-    expected = xasprintf("%s: #!/usr/bin/env -S names no program", empty);
+    expected = scratch_path("%s: #!/usr/bin/env -S names no program", empty);
     ck_assert_str_eq(resolve_fails((char *[]){empty, NULL}, &env, HERMETIC_EXIT_NOT_PYTHON), expected);
     free(expected);
-    expected = xasprintf("%s: invalid #! line: unterminated ' quote in \" python3 'x\"", unterminated);
+    expected = scratch_path("%s: invalid #! line: unterminated ' quote in \" python3 'x\"", unterminated);
     ck_assert_str_eq(resolve_fails((char *[]){unterminated, NULL}, &env, HERMETIC_EXIT_NOT_PYTHON), expected);
     free(expected);
     free(dir), free(options), free(assignment), free(empty), free(unterminated);
@@ -383,19 +383,19 @@ START_TEST(test_not_python_programs)
     char *text = scratch_file(dir, "notes", "print('no #! line, no .py')\n", 0644);
     char *expected;
 
-    expected = xasprintf("%s: not a Python program (its #! line runs /bin/sh); hermetic runs Python programs in its "
+    expected = scratch_path("%s: not a Python program (its #! line runs /bin/sh); hermetic runs Python programs in its "
                          "own process", shell);
     ck_assert_str_eq(resolve_fails((char *[]){shell, NULL}, &env, HERMETIC_EXIT_NOT_PYTHON), expected);
     free(expected);
-    expected = xasprintf("%s: not a Python program (its #! line runs bash); hermetic runs Python programs in its own "
+    expected = scratch_path("%s: not a Python program (its #! line runs bash); hermetic runs Python programs in its own "
                          "process", bash);
     ck_assert_str_eq(resolve_fails((char *[]){bash, NULL}, &env, HERMETIC_EXIT_NOT_PYTHON), expected);
     free(expected);
-    expected = xasprintf("%s: not a Python program (an ELF binary); hermetic runs Python programs in its own process",
+    expected = scratch_path("%s: not a Python program (an ELF binary); hermetic runs Python programs in its own process",
                          elf);
     ck_assert_str_eq(resolve_fails((char *[]){elf, NULL}, &env, HERMETIC_EXIT_NOT_PYTHON), expected);
     free(expected);
-    expected = xasprintf("%s: not a Python program (no python #! line and no .py suffix); hermetic runs Python "
+    expected = scratch_path("%s: not a Python program (no python #! line and no .py suffix); hermetic runs Python "
                          "programs in its own process", text);
     ck_assert_str_eq(resolve_fails((char *[]){text, NULL}, &env, HERMETIC_EXIT_NOT_PYTHON), expected);
     free(expected);
@@ -414,14 +414,14 @@ START_TEST(test_missing_files)
     char *dir = scratch_dir();
     char *file = scratch_file(dir, "file", "x\n", 0644);
     struct resolve_env env = env_with_path(dir);
-    char *missing = xasprintf("%s/missing", dir);
-    char *under_file = xasprintf("%s/file/x.py", dir);
+    char *missing = scratch_path("%s/missing", dir);
+    char *under_file = scratch_path("%s/file/x.py", dir);
     char *expected;
 
-    expected = xasprintf("%s: No such file or directory", missing);
+    expected = scratch_path("%s: No such file or directory", missing);
     ck_assert_str_eq(resolve_fails((char *[]){missing, NULL}, &env, HERMETIC_EXIT_NOT_FOUND), expected);
     free(expected);
-    expected = xasprintf("%s: Not a directory", under_file);
+    expected = scratch_path("%s: Not a directory", under_file);
     ck_assert_str_eq(resolve_fails((char *[]){under_file, NULL}, &env, HERMETIC_EXIT_NOT_FOUND), expected);
     free(expected);
     scratch_chdir(dir);
@@ -440,7 +440,7 @@ START_TEST(test_directories)
     char *plain = scratch_subdir(dir, "plain");
     struct resolve_env env = env_with_path(dir);
     struct resolved_command out;
-    char *expected = xasprintf("%s: a directory without __main__.py is not a Python program", plain);
+    char *expected = scratch_path("%s: a directory without __main__.py is not a Python program", plain);
 
     resolve_ok((char *[]){app, "x", NULL}, &env, &out);
     ck_assert_int_eq(out.kind, RESOLVE_SCRIPT);
@@ -463,7 +463,7 @@ START_TEST(test_script_on_path)
     char *shadow = scratch_file(dir, "mytool", "#!/bin/sh\n", 0755);   /* not on PATH */
     char *not_executable = scratch_file(first, "quiet", "#!/usr/bin/python3\n", 0644);
     char *directory = scratch_subdir(first, "mytool");
-    char *path = xasprintf("/nonexistent-hermetic-test:%s:%s", first, second);
+    char *path = scratch_path("/nonexistent-hermetic-test:%s:%s", first, second);
     struct resolve_env env = env_with_path(path);
     struct resolved_command out;
 
@@ -520,8 +520,8 @@ END_TEST
 START_TEST(test_entry_points_in_active_venv)
 {
     char *dir = scratch_dir();
-    char *venv = xasprintf("%s/venv", dir);
-    char *venv_python = xasprintf("%s/bin/python3", venv);
+    char *venv = scratch_path("%s/venv", dir);
+    char *venv_python = scratch_path("%s/bin/python3", venv);
     struct resolve_env env = env_with_path(dir);
     struct resolved_command out;
 
@@ -553,11 +553,11 @@ END_TEST
 START_TEST(test_venv_interpreter)
 {
     char *dir = scratch_dir();
-    char *venv = xasprintf("%s/venv", dir);
-    char *venv_python = xasprintf("%s/bin/python3", venv);
-    char *venv_python_plain = xasprintf("%s/bin/python", venv);
-    char *venv_bin = xasprintf("%s/bin", venv);
-    char *shebang = xasprintf("#!%s\nprint(1)\n", venv_python);
+    char *venv = scratch_path("%s/venv", dir);
+    char *venv_python = scratch_path("%s/bin/python3", venv);
+    char *venv_python_plain = scratch_path("%s/bin/python", venv);
+    char *venv_bin = scratch_path("%s/bin", venv);
+    char *shebang = scratch_path("#!%s\nprint(1)\n", venv_python);
     char *script = NULL;
     char *env_script = scratch_file(dir, "env-tool", "#!/usr/bin/env python3\n", 0755);
     struct resolve_env no_python = env_with_path(dir);
@@ -609,21 +609,21 @@ START_TEST(test_venv_of_other_python)
     char *dir = scratch_dir();
     char *other_home = scratch_subdir(dir, "other-install");
     char *other_python = write_elf(other_home, "python3");
-    char *cfg = xasprintf("home = %s\nversion = 3.11.9\n", other_home);
+    char *cfg = scratch_path("home = %s\nversion = 3.11.9\n", other_home);
     char *newer = fake_venv(dir, "newer", "home = /usr/bin\nversion = 3.12.1\n");
     char *elsewhere = fake_venv(dir, "elsewhere", cfg);
-    char *newer_script_text = xasprintf("#!%s\n", newer);
-    char *elsewhere_script_text = xasprintf("#!%s\n", elsewhere);
+    char *newer_script_text = scratch_path("#!%s\n", newer);
+    char *elsewhere_script_text = scratch_path("#!%s\n", elsewhere);
     char *newer_script = scratch_file(dir, "newer-tool", newer_script_text, 0755);
     char *elsewhere_script = scratch_file(dir, "elsewhere-tool", elsewhere_script_text, 0755);
     struct resolve_env env = env_with_path(dir);
     char *expected;
 
-    expected = xasprintf("%s: cannot run it in-process: %s is Python 3.12.1, but hermetic embeds Python 3.11.2 (use "
+    expected = scratch_path("%s: cannot run it in-process: %s is Python 3.12.1, but hermetic embeds Python 3.11.2 (use "
                          "/usr/bin/python3, or a venv made with /usr/bin/python3 -m venv)", newer_script, newer);
     ck_assert_str_eq(resolve_fails((char *[]){newer_script, NULL}, &env, HERMETIC_EXIT_NOT_PYTHON), expected);
     free(expected);
-    expected = xasprintf("%s: cannot run it in-process: %s is another Python 3.11.9 installation, but hermetic embeds "
+    expected = scratch_path("%s: cannot run it in-process: %s is another Python 3.11.9 installation, but hermetic embeds "
                          "Python 3.11.2 from /usr/bin/python3 (use /usr/bin/python3, or a venv made with "
                          "/usr/bin/python3 -m venv)", elsewhere_script, elsewhere);
     ck_assert_str_eq(resolve_fails((char *[]){elsewhere_script, NULL}, &env, HERMETIC_EXIT_NOT_PYTHON), expected);
@@ -638,10 +638,10 @@ START_TEST(test_other_version_binary)
     char *dir = scratch_dir();
     char *bin = scratch_subdir(dir, "bin");
     char *python312 = write_elf(bin, "python3.12");
-    char *text = xasprintf("#!%s\n", python312);
+    char *text = scratch_path("#!%s\n", python312);
     char *script = scratch_file(dir, "tool", text, 0755);
     struct resolve_env env = env_with_path(bin);
-    char *expected = xasprintf("%s: cannot run it in-process: %s is Python 3.12, but hermetic embeds Python 3.11.2 "
+    char *expected = scratch_path("%s: cannot run it in-process: %s is Python 3.12, but hermetic embeds Python 3.11.2 "
                                "(use /usr/bin/python3, or a venv made with /usr/bin/python3 -m venv)", script,
                                python312);
 
@@ -659,12 +659,12 @@ START_TEST(test_pyenv_shim)
                               "exec \"$PYENV_ROOT/libexec/pyenv\" exec \"${0##*/}\" \"$@\"\n",
                               0755);
     char *env_script = scratch_file(dir, "tool", "#!/usr/bin/env python3\n", 0755);
-    char *direct_text = xasprintf("#!%s\n", shim);
+    char *direct_text = scratch_path("#!%s\n", shim);
     char *direct_script = scratch_file(dir, "direct", direct_text, 0755);
-    char *path = xasprintf("%s:/usr/bin", shims);
+    char *path = scratch_path("%s:/usr/bin", shims);
     struct resolve_env env = env_with_path(path);
     struct resolved_command out;
-    char *note = xasprintf("note: python3 on PATH: %s is a wrapper script (such as a pyenv shim), not a Python "
+    char *note = scratch_path("note: python3 on PATH: %s is a wrapper script (such as a pyenv shim), not a Python "
                            "interpreter; running the embedded Python 3.11.2 (/usr/bin/python3) instead", shim);
     char *expected;
 
@@ -682,7 +682,7 @@ START_TEST(test_pyenv_shim)
     resolve_free(&out);
 
     /* A #! line that names the shim itself cannot fall back. */
-    expected = xasprintf("%s: cannot run it in-process: %s is a wrapper script (such as a pyenv shim), not a Python "
+    expected = scratch_path("%s: cannot run it in-process: %s is a wrapper script (such as a pyenv shim), not a Python "
                          "interpreter (use /usr/bin/python3, or a venv made with /usr/bin/python3 -m venv)",
                          direct_script, shim);
     ck_assert_str_eq(resolve_fails((char *[]){direct_script, NULL}, &env, HERMETIC_EXIT_NOT_PYTHON), expected);
@@ -799,7 +799,7 @@ static void expect_prefix(const struct python_child *child, const char *const *e
 START_TEST(test_child_interpreters)
 {
     char *dir = scratch_dir();
-    char *venv = xasprintf("%s/venv", dir);
+    char *venv = scratch_path("%s/venv", dir);
     char *venv_python, *relative_dir;
     struct resolve_env env = env_with_path(dir);
     struct python_child child;
@@ -811,7 +811,7 @@ START_TEST(test_child_interpreters)
     resolve_python_child_free(&child);
 
     make_venv(venv);
-    venv_python = xasprintf("%s/bin/python3", venv);
+    venv_python = scratch_path("%s/bin/python3", venv);
     ck_assert_msg(python_child(venv_python, &env, &child), "a venv's python3 is a Python child");
     ck_assert_str_eq(child.interpreter, venv_python);   /* the venv's own path, not /usr/bin/python3.11 */
     expect_prefix(&child, none, "venv python3");
@@ -819,14 +819,14 @@ START_TEST(test_child_interpreters)
 
     /* A relative path becomes absolute, still through the venv. */
     scratch_chdir(venv);
-    relative_dir = xasprintf("%s/bin/python3", scratch_realpath(venv));
+    relative_dir = scratch_path("%s/bin/python3", scratch_realpath(venv));
     ck_assert_msg(python_child("bin/python3", &env, &child), "a relative venv python3 is a Python child");
     ck_assert_str_eq(child.interpreter, relative_dir);
     resolve_python_child_free(&child);
 
     ck_assert_msg(!python_child(write_elf(dir, "python3.12"), &env, &child), "another Python version");
     ck_assert_msg(!python_child("/bin/true", &env, &child), "an ELF program that is not Python");
-    ck_assert_msg(!python_child(xasprintf("%s/missing", dir), &env, &child), "a missing program");
+    ck_assert_msg(!python_child(scratch_path("%s/missing", dir), &env, &child), "a missing program");
 }
 END_TEST
 
@@ -860,7 +860,7 @@ START_TEST(test_child_scripts)
     resolve_python_child_free(&child);
 
     ck_assert_msg(python_child(via_env, &env, &child), "#!/usr/bin/env python3, python3 on PATH");
-    ck_assert_str_eq(child.interpreter, xasprintf("%s/python3", bin));
+    ck_assert_str_eq(child.interpreter, scratch_path("%s/python3", bin));
     expect_prefix(&child, via_env_prefix, "via env");
     resolve_python_child_free(&child);
 

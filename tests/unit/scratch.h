@@ -1,5 +1,6 @@
 /* Scratch directories and files for suites that test code reading the
- * filesystem. scratch_setup, an unchecked fixture, makes one root per test
+ * filesystem. The paths they return may be freed or kept: a leak check
+ * (make check-sanitize) does not report them. scratch_setup, an unchecked fixture, makes one root per test
  * case in the parent process. Each test (a forked child) makes its own
  * directory below it with scratch_dir, and scratch_teardown removes the
  * whole root after the test case, also when a test failed half-way.
@@ -11,6 +12,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include <check.h>
 
 #include "alloc.h"
+#include "leakcheck.h"
 
 /* The real path of the current root, set by scratch_setup. */
 static char scratch_root[PATH_MAX];
@@ -65,7 +68,21 @@ static inline char *scratch_dir(void)
 
     ck_assert_msg(scratch_root[0] != '\0', "scratch_setup did not run");
     ck_assert_msg(mkdtemp(template) != NULL, "mkdtemp %s: %s", template, strerror(errno));
+    leakcheck_ignore(template);
     return template;
+}
+
+/* A path built from a format, like xasprintf, for a test to keep. */
+__attribute__((format(printf, 1, 2))) static inline char *scratch_path(const char *format, ...)
+{
+    va_list args;
+    char *path;
+
+    va_start(args, format);
+    ck_assert_msg(vasprintf(&path, format, args) >= 0, "vasprintf %s: out of memory", format);
+    va_end(args);
+    leakcheck_ignore(path);
+    return path;
 }
 
 /* Write `text` to `path` (created or truncated) with permissions `mode`. */
@@ -86,6 +103,7 @@ static inline char *scratch_file(const char *dir, const char *name, const char *
     char *path = xasprintf("%s/%s", dir, name);
 
     scratch_write(path, text, mode);
+    leakcheck_ignore(path);
     return path;
 }
 
@@ -95,6 +113,7 @@ static inline char *scratch_subdir(const char *dir, const char *name)
     char *path = xasprintf("%s/%s", dir, name);
 
     ck_assert_msg(mkdir(path, 0755) == 0, "mkdir %s: %s", path, strerror(errno));
+    leakcheck_ignore(path);
     return path;
 }
 
@@ -104,6 +123,7 @@ static inline char *scratch_symlink(const char *dir, const char *name, const cha
     char *path = xasprintf("%s/%s", dir, name);
 
     ck_assert_msg(symlink(target, path) == 0, "symlink %s: %s", path, strerror(errno));
+    leakcheck_ignore(path);
     return path;
 }
 
@@ -122,8 +142,12 @@ static inline char *scratch_realpath(const char *path)
 {
     char resolved[PATH_MAX];
 
+    char *copy;
+
     ck_assert_msg(realpath(path, resolved) != NULL, "realpath %s: %s", path, strerror(errno));
-    return xstrdup(resolved);
+    copy = xstrdup(resolved);
+    leakcheck_ignore(copy);
+    return copy;
 }
 
 /* Attach scratch_setup and scratch_teardown to a test case. */
