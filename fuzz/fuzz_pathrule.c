@@ -1,5 +1,5 @@
 /* Path rules. The input is split at newlines into a path, a directory and
- * a size. It goes through pathrule_expand, fspolicy_normalize (on the text
+ * a size. It goes through pathrule_expand, pathrule_normalize (on the text
  * as given, and made absolute), pathrule_within, codepolicy_module_from_file
  * and fspolicy_sqlite_target, with output buffers of exactly the given size
  * so that AddressSanitizer sees any write past them. */
@@ -36,9 +36,9 @@ static char *normalized(const char *text)
     char *path = xstrdup(text);
     size_t before = strlen(path);
 
-    fspolicy_normalize(path);
+    pathrule_normalize(path);
     if (strlen(path) > before && !(before == 0 && strcmp(path, "/") == 0))
-        fuzz_fail("fspolicy_normalize(\"%s\") grew the path to \"%s\"", text, path);
+        fuzz_fail("pathrule_normalize(\"%s\") grew the path to \"%s\"", text, path);
     return path;
 }
 
@@ -60,13 +60,13 @@ static char *absolute_normalized(const char *text)
 {
     char *path = xasprintf("/%s", text), *again;
 
-    fspolicy_normalize(path);
+    pathrule_normalize(path);
     if (path[0] != '/' || strstr(path, "//") != NULL || has_dot_component(path) ||
         (strlen(path) > 1 && path[strlen(path) - 1] == '/'))
-        fuzz_fail("fspolicy_normalize(\"/%s\") gave \"%s\", which is not normal", text, path);
+        fuzz_fail("pathrule_normalize(\"/%s\") gave \"%s\", which is not normal", text, path);
     again = normalized(path);
     if (strcmp(again, path) != 0)
-        fuzz_fail("fspolicy_normalize is not idempotent: \"%s\", then \"%s\"", path, again);
+        fuzz_fail("pathrule_normalize is not idempotent: \"%s\", then \"%s\"", path, again);
     free(again);
     return path;
 }

@@ -66,9 +66,4 @@ bool fspolicy_is_write_open(const char *mode, int flags);
  */
 int fspolicy_sqlite_target(const char *name, char *path, size_t size, bool *read_only);
 
-/* Lexically normalise a path in place: "//", "/./" and "/x/.." removed.
- * A relative path stays relative ("a/../../b" is "../b", "a/.." is "."),
- * and the text never grows. */
-void fspolicy_normalize(char *path);
-
 #endif

@@ -37,4 +37,9 @@ bool pathrule_within(const char *path, const char *dir);
  * first component with one. */
 bool pathrule_is_pattern(const char *path);
 
+/* Lexically normalise a path in place: "//", "/./" and "/x/.." removed.
+ * A relative path stays relative ("a/../../b" is "../b", "a/.." is "."),
+ * and the text never grows. */
+void pathrule_normalize(char *path);
+
 #endif

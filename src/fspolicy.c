@@ -15,47 +15,6 @@
  * as the kernel's own limit (MAXSYMLINKS is 40). */
 #define SYMLINK_HOPS_MAX 40
 
-void fspolicy_normalize(char *path)
-{
-    bool absolute = path[0] == '/';
-    char *out = path, *s = path;
-    size_t poppable = 0;   /* components in `out` that a ".." may remove */
-
-    /* Each component is written after at most one separator, and the input
-     * had at least one before it (none before a relative path's first), so
-     * the text never grows and `out` never passes `s`. */
-    while (*s != '\0') {
-        while (*s == '/')
-            s++;
-        char *start = s;
-        while (*s != '\0' && *s != '/')
-            s++;
-        size_t len = (size_t)(s - start);
-        bool dotdot = len == 2 && start[0] == '.' && start[1] == '.';
-        if (len == 0 || (len == 1 && start[0] == '.'))
-            continue;
-        if (dotdot && poppable > 0) {
-            while (out > path && *--out != '/')
-                ;
-            poppable--;
-            continue;
-        }
-        if (dotdot && absolute)
-            continue;   /* "/.." is "/" */
-        if (absolute || out > path)
-            *out++ = '/';
-        memmove(out, start, len);
-        out += len;
-        if (!dotdot)
-            poppable++;
-    }
-    if (out == path && absolute)
-        *out++ = '/';
-    else if (out == path && path[0] != '\0')
-        *out++ = '.';
-    *out = '\0';
-}
-
 static bool has_dotdot(const char *path)
 {
     for (const char *s = path; (s = strstr(s, "..")) != NULL; s += 2)
@@ -177,7 +136,7 @@ bool fspolicy_allows(const struct fspolicy_view *view, const char *path, const c
         char *lexical = absolute(path, base);
 
         if (lexical != NULL) {
-            fspolicy_normalize(lexical);
+            pathrule_normalize(lexical);
             if (within_any(lexical, view->trusted) && trust_is_sound(view)) {
                 *resolved = lexical;
                 return true;
@@ -192,7 +151,7 @@ bool fspolicy_allows(const struct fspolicy_view *view, const char *path, const c
         real = absolute(path, base);
         if (real == NULL)
             real = xstrdup(path);
-        fspolicy_normalize(real);
+        pathrule_normalize(real);
     }
     if (access == FS_WRITE)
         allowed = within_any(real, &p->filesystem.allow_write) || within_any(real, view->devices);

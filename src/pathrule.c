@@ -100,11 +100,15 @@ char *pathrule_expand(const char *text, struct hermetic_error *err)
     return textbuf_take(&out);
 }
 
-/* Remove "." and ".." and repeated slashes, lexically. */
-static void normalize_lexically(char *path)
+void pathrule_normalize(char *path)
 {
+    bool absolute = path[0] == '/';
     char *out = path, *s = path;
+    size_t poppable = 0;   /* components in `out` that a ".." may remove */
 
+    /* Each component is written after at most one separator, and the input
+     * had at least one before it (none before a relative path's first), so
+     * the text never grows and `out` never passes `s`. */
     while (*s != '\0') {
         while (*s == '/')
             s++;
@@ -112,19 +116,28 @@ static void normalize_lexically(char *path)
         while (*s != '\0' && *s != '/')
             s++;
         size_t len = (size_t)(s - start);
+        bool dotdot = len == 2 && start[0] == '.' && start[1] == '.';
         if (len == 0 || (len == 1 && start[0] == '.'))
             continue;
-        if (len == 2 && start[0] == '.' && start[1] == '.') {
+        if (dotdot && poppable > 0) {
             while (out > path && *--out != '/')
                 ;
+            poppable--;
             continue;
         }
-        *out++ = '/';
+        if (dotdot && absolute)
+            continue;   /* "/.." is "/" */
+        if (absolute || out > path)
+            *out++ = '/';
         memmove(out, start, len);
         out += len;
+        if (!dotdot)
+            poppable++;
     }
-    if (out == path)
+    if (out == path && absolute)
         *out++ = '/';
+    else if (out == path && path[0] != '\0')
+        *out++ = '.';
     *out = '\0';
 }
 
@@ -162,7 +175,7 @@ static char *resolve_pattern(const char *path, int status, struct hermetic_error
         return NULL;
     result = xasprintf("%s/%s", strcmp(real, "/") == 0 ? "" : real, cut);
     free(real);
-    normalize_lexically(result);
+    pathrule_normalize(result);
     return result;
 }
 

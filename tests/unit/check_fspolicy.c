@@ -1026,37 +1026,6 @@ START_TEST(test_sqlite_uri_path_decoding)
 }
 END_TEST
 
-/* ----- fspolicy_normalize ----- */
-
-START_TEST(test_normalize)
-{
-    static const struct {
-        const char *path, *expected;
-    } cases[] = {
-        {"/", "/"},           {"//", "/"},            {"/a/./b", "/a/b"},         {"//a//b/", "/a/b"},
-        {"/a/b/..", "/a"},    {"/a/b/../..", "/"},    {"/..", "/"},               {"/../a", "/a"},
-        {"/a/../../b", "/b"}, {"/a/.b", "/a/.b"},     {"/a/..b/c", "/a/..b/c"},   {"/a/.../b", "/a/.../b"},
-        {"/./.", "/"},        {"/a/b/./../c", "/a/c"}, {"/a/b/c/../../d", "/a/d"},
-        /* Relative paths stay relative and never grow (found by
-         * fuzz/fuzz_pathrule.c: "a" became "/a", one byte past the buffer). */
-        {"", ""},             {"a", "a"},             {".", "."},                 {"./", "."},
-        {"a/..", "."},        {"a/b/../c", "a/c"},    {"..", ".."},               {"../a", "../a"},
-        {"a/../../b", "../b"}, {"../../a/./b//", "../../a/b"},
-    };
-
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        /* A buffer of exactly the path's size: a write past its end shows
-         * under AddressSanitizer and valgrind. */
-        char *path = xstrdup(cases[i].path);
-
-        fspolicy_normalize(path);
-        ck_assert_msg(strcmp(path, cases[i].expected) == 0, "\"%s\" normalises to \"%s\", expected \"%s\"",
-                      cases[i].path, path, cases[i].expected);
-        free(path);
-    }
-}
-END_TEST
-
 /* With the current directory removed, a relative path cannot be made
  * absolute: the decision is then made on its text and denies it. */
 START_TEST(test_allows_without_current_directory)
@@ -1156,7 +1125,6 @@ Suite *suite_fspolicy(void)
     tcase_add_test(text, test_sqlite_uris);
     tcase_add_test(text, test_sqlite_uri_parameters_exact);
     tcase_add_test(text, test_sqlite_uri_path_decoding);
-    tcase_add_test(text, test_normalize);
     suite_add_tcase(suite, text);
     return suite;
 }
