@@ -102,16 +102,21 @@ $(BUILD)/hermetic: $(MAIN_OBJ) $(ADAPTER_OBJ) $(DECISION_OBJ) | python-check
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) -no-pie $(LDFLAGS) -o $@ $^ $(YAML_LIBS) $(PY_LIBS)
 
+# The module's own flags: check-sanitize builds it without sanitizers,
+# because /usr/bin/python3 cannot load a module linked with the ASan runtime.
+EXT_CFLAGS  ?= $(CFLAGS)
+EXT_LDFLAGS ?= $(LDFLAGS)
+
 $(EXT_MODULE): $(EXT_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(CFLAGS) -shared $(LDFLAGS) -o $@ $^ $(YAML_LIBS)
+	$(Q)$(CC) $(EXT_CFLAGS) -shared $(EXT_LDFLAGS) -o $@ $^ $(YAML_LIBS)
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $< (module)")
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(PY_INCLUDES) $(YAML_CFLAGS) -I$(BUILD)/gen -DHERMETIC_EXTENSION $(WARNINGS) \
-	    -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC $(CFLAGS) -MMD -MP -c -o $@ $<
+	    -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC $(EXT_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/pic/src/module.o: $(BUILD)/gen/api_source.h
 
@@ -222,7 +227,8 @@ uninstall:
 
 # ----- sanitizers -----
 # make check against a build with AddressSanitizer and UBSan in its own
-# directory. PYTHONMALLOC=malloc makes CPython allocate with malloc, so
+# directory: hermetic, hermetic-python and the unit tests; the module for
+# /usr/bin/python3 runs the same code unsanitized. PYTHONMALLOC=malloc makes CPython allocate with malloc, so
 # ASan sees its objects too. tests/sanitize/lsan.supp lists the leaks that
 # are CPython's own (each with its reason). Children inherit the options
 # through the environment; fast_unwind_on_malloc=0 gives full allocation
@@ -236,7 +242,7 @@ SANITIZE_ENV    = PYTHONMALLOC=malloc \
 
 check-sanitize:
 	$(SANITIZE_ENV) $(MAKE) BUILD=$(SANITIZE_BUILD) CFLAGS="-O1 -g $(SANITIZE_FLAGS)" \
-	    LDFLAGS="$(SANITIZE_FLAGS)" check
+	    LDFLAGS="$(SANITIZE_FLAGS)" EXT_CFLAGS="-O1 -g" EXT_LDFLAGS= check
 
 # The core integration tests with hermetic under valgrind's memcheck: invalid
 # reads, writes and frees. Slow (each start takes seconds), so not part of
