@@ -98,7 +98,7 @@ endif
 
 all: $(BUILD)/hermetic $(BUILD)/hermetic-python $(BUILD)/profiles $(EXT_MODULE)
 
-$(BUILD)/hermetic: $(MAIN_OBJ) $(ADAPTER_OBJ) $(DECISION_OBJ) | python-check
+$(BUILD)/hermetic: $(MAIN_OBJ) $(ADAPTER_OBJ) $(DECISION_OBJ) $(HOST_EXTRA_OBJ) | python-check
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) -no-pie $(LDFLAGS) -o $@ $^ $(YAML_LIBS) $(PY_LIBS)
 
@@ -228,27 +228,38 @@ uninstall:
 # ----- sanitizers -----
 # make check against a build with AddressSanitizer and UBSan in its own
 # directory: hermetic, hermetic-python and the unit tests; the module for
-# /usr/bin/python3 runs the same code unsanitized. PYTHONMALLOC=malloc makes CPython allocate with malloc, so
-# ASan sees its objects too. tests/sanitize/lsan.supp lists the leaks that
-# are CPython's own (each with its reason). Children inherit the options
-# through the environment; fast_unwind_on_malloc=0 gives full allocation
+# /usr/bin/python3 runs the same code unsanitized. The sanitized hermetic
+# allocates Python objects with malloc, so ASan sees them too, and has its
+# options and the suppressions of tests/sanitize/lsan.supp (CPython's own
+# leaks, each with its reason) built in. SANITIZE_ENV gives the same
+# options to the unit tests. fast_unwind_on_malloc=0 gives full allocation
 # stacks through libpython, which has no frame pointers.
 SANITIZE_BUILD ?= build-sanitize
 SANITIZE_FLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-SANITIZE_ENV    = PYTHONMALLOC=malloc \
-                  ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=64:exitcode=86 \
-                  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitize/lsan.supp:print_suppressions=0:exitcode=86 \
+SANITIZE_ENV    = ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=64:exitcode=86 \
+                  LSAN_OPTIONS=print_suppressions=0:exitcode=86 \
                   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86
 
 check-sanitize:
 	$(SANITIZE_ENV) $(MAKE) BUILD=$(SANITIZE_BUILD) CFLAGS="-O1 -g $(SANITIZE_FLAGS)" \
-	    LDFLAGS="$(SANITIZE_FLAGS)" EXT_CFLAGS="-O1 -g" EXT_LDFLAGS= check
+	    LDFLAGS="$(SANITIZE_FLAGS)" EXT_CFLAGS="-O1 -g" EXT_LDFLAGS= \
+	    HOST_EXTRA_OBJ=$(SANITIZE_BUILD)/tests/sanitize/defaults.o check
+
+# The sanitizer options and suppressions, built into hermetic so that they
+# hold in children whose environment was emptied (tests/sanitize/defaults.c).
+$(BUILD)/gen/lsan_supp.h: tests/sanitize/lsan.supp tools/embed.py
+	@mkdir -p $(dir $@)
+	$(Q)$(PYTHON) tools/embed.py LSAN_SUPPRESSIONS tests/sanitize/lsan.supp > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/sanitize/defaults.o: $(BUILD)/gen/lsan_supp.h
+$(BUILD)/tests/sanitize/defaults.o: CPPFLAGS_ALL += -I$(BUILD)/gen
 
 # The core integration tests with hermetic under valgrind's memcheck: invalid
 # reads, writes and frees. Slow (each start takes seconds), so not part of
 # .ci/run. Leaks are left to check-sanitize. Uninitialised-value errors are
-# off: in the Debian libpython that hermetic links, int.from_bytes(b"\0\0\0\0") reads the
-# unset digit of a zero-length int without branching on its size, and
+# off: in the Debian libpython that hermetic links,
+# int.from_bytes(b"\0\0\0\0") reads the unset digit of a zero-length int
+# without branching on its size, and
 # memcheck then flags every later use of that 0 in any Python code
 # (/usr/bin/python3 is built differently and shows nothing).
 VALGRIND       ?= valgrind

@@ -240,6 +240,18 @@ int host_run(const struct resolved_command *command, const struct hermetic_polic
      * that -X dev or PYTHONMALLOC selects, or freeing it at exit aborts. */
     PyPreConfig_InitPythonConfig(&preconfig);
     preconfig.parse_argv = 1;
+#ifdef HERMETIC_LEAK_CHECK
+    {
+        /* LeakSanitizer does not scan pymalloc's arenas, so an object that
+         * only arena memory refers to looks leaked. Allocate with malloc,
+         * with the debug hooks if PYTHONMALLOC asks for them, also under
+         * -E, -I and --no-environment, where Python would not read it. */
+        const char *asked = getenv("PYTHONMALLOC");
+
+        preconfig.allocator = asked != NULL && strstr(asked, "debug") != NULL ? PYMEM_ALLOCATOR_MALLOC_DEBUG
+                                                                               : PYMEM_ALLOCATOR_MALLOC;
+    }
+#endif
     check_status(Py_PreInitializeFromBytesArgs(&preconfig, argc, argv), NULL);
     if (hook_install() != 0)
         log_die(HERMETIC_EXIT_INTERNAL, "cannot install the audit hook");

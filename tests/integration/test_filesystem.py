@@ -28,7 +28,7 @@ from attempts import (
     run_program,
     write_program,
 )
-from conftest import PYTHON, clean_env
+from conftest import PYTHON, clean_env, without_leak_check
 
 ORIGINAL = "original contents\n"
 
@@ -912,14 +912,7 @@ def test_script_outside_root_imports_stdlib_and_neighbour(tmp_path):
         )
     )
 
-    # Under make check-sanitize: PyYAML's Cython extension leaks a 5-tuple
-    # whose memory CPython's tuple free list took from an earlier audit
-    # event tuple, so its allocation stack names no yaml frame and no
-    # suppression can single it out. This run alone skips the leak check.
-    env = clean_env()
-    if "ASAN_OPTIONS" in env:
-        env["ASAN_OPTIONS"] += ":detect_leaks=0"
-    result = run_program(program, f"--fs-readonly={root}", env=env)
+    result = run_program(program, f"--fs-readonly={root}", env=without_leak_check(clean_env()))
 
     assert result.returncode == 0, describe(result)
     assert result.stdout.splitlines() == [
