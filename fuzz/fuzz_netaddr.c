@@ -1,7 +1,8 @@
 /* Address parser and matcher. The input is split at newlines into an
  * address (netaddr_parse, netname_normalize), a rule (netrule_parse) and a
  * port. Properties: formatting and parsing again gives the same address or
- * rule, and netrule_matches_addr agrees with a bit-by-bit reference. */
+ * rule, netaddr_parse_quad agrees with inet_pton, and netrule_matches_addr
+ * agrees with a bit-by-bit reference. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +34,15 @@ static bool reference_match(const struct netrule *rule, const struct netaddr *a,
 static void check_address(const char *text, struct netaddr *addr, bool *parsed)
 {
     char formatted[NETADDR_TEXT_MAX], endpoint[NETADDR_TEXT_MAX + 8];
+    unsigned char quad[4], expected_quad[4];
     unsigned int full;
     struct netaddr again;
 
+    /* The dotted-quad parser accepts exactly what inet_pton accepts. */
+    if (netaddr_parse_quad(text, quad) != (inet_pton(AF_INET, text, expected_quad) == 1))
+        fuzz_fail("netaddr_parse_quad(\"%s\") disagrees with inet_pton", text);
+    if (inet_pton(AF_INET, text, expected_quad) == 1 && memcmp(quad, expected_quad, 4) != 0)
+        fuzz_fail("netaddr_parse_quad(\"%s\") gave other bytes than inet_pton", text);
     *parsed = netaddr_parse(text, addr) == 0;
     if (!*parsed)
         return;

@@ -26,6 +26,11 @@ struct netaddr {
  * Return 0, or -1 if `text` is not numeric.
  */
 int netaddr_parse(const char *text, struct netaddr *out);
+
+/* True if `text` is four decimal numbers from 0 to 255 joined by dots,
+ * without leading zeros: exactly the IPv4 text that inet_pton accepts, and
+ * that CPython connects to without a lookup. The bytes go to `bytes`. */
+bool netaddr_parse_quad(const char *text, unsigned char bytes[4]);
 bool netaddr_equal(const struct netaddr *a, const struct netaddr *b);
 bool netaddr_is_loopback(const struct netaddr *a);
 /* 0.0.0.0 or ::, which as a destination reach the local host. */

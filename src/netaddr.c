@@ -58,6 +58,28 @@ static int parse_with_getaddrinfo(const char *text, struct netaddr *out)
     return 0;
 }
 
+bool netaddr_parse_quad(const char *text, unsigned char bytes[4])
+{
+    for (int part = 0; part < 4; part++) {
+        unsigned int value = 0;
+        int digits = 0;
+
+        if (part > 0 && *text++ != '.')
+            return false;
+        for (; *text >= '0' && *text <= '9'; text++, digits++) {
+            if (digits > 0 && value == 0)
+                return false;   /* a leading zero */
+            value = value * 10 + (unsigned int)(*text - '0');
+            if (value > 255)
+                return false;
+        }
+        if (digits == 0)
+            return false;
+        bytes[part] = (unsigned char)value;
+    }
+    return *text == '\0';
+}
+
 int netaddr_parse(const char *text, struct netaddr *out)
 {
     unsigned char bytes[16];
@@ -80,7 +102,7 @@ int netaddr_parse(const char *text, struct netaddr *out)
     }
     /* Fast paths for the common forms; both are subsets of what glibc's
      * getaddrinfo accepts as numeric. */
-    if (inet_pton(AF_INET, text, bytes) == 1) {
+    if (netaddr_parse_quad(text, bytes)) {
         set_v4(out, bytes);
         return 0;
     }
@@ -119,20 +141,25 @@ bool netaddr_is_metadata(const struct netaddr *a)
     /* Instance metadata services of AWS, GCP, Azure, Oracle, OpenStack
      * (169.254.169.254), ECS and EKS task credentials (169.254.170.2 and
      * .23), Azure's WireServer (168.63.129.16), Alibaba (100.100.100.200),
-     * and the IPv6 endpoints of AWS. */
-    static const char *const known[] = {
-        "169.254.169.254", "169.254.170.2", "169.254.170.23", "168.63.129.16",
-        "100.100.100.200", "fd00:ec2::254", "fd00:ec2::23", "fe80::a9fe:a9fe",
+     * and the IPv6 endpoints of AWS (fd00:ec2::254, fd00:ec2::23 and
+     * fe80::a9fe:a9fe). As bytes: this runs on every connect. */
+    static const unsigned char ipv4[][4] = {
+        {169, 254, 169, 254}, {169, 254, 170, 2}, {169, 254, 170, 23}, {168, 63, 129, 16}, {100, 100, 100, 200},
     };
-    unsigned char bytes[16];
+    static const unsigned char ipv6[][16] = {
+        {0xfd, 0x00, 0x0e, 0xc2, [14] = 0x02, 0x54},
+        {0xfd, 0x00, 0x0e, 0xc2, [15] = 0x23},
+        {0xfe, 0x80, [12] = 0xa9, 0xfe, 0xa9, 0xfe},
+    };
 
-    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-        int family = strchr(known[i], ':') ? AF_INET6 : AF_INET;
-
-        if (family != a->family || inet_pton(family, known[i], bytes) != 1)
-            continue;
-        if (memcmp(bytes, a->bytes, family == AF_INET ? 4 : 16) == 0)
-            return true;
+    if (a->family == AF_INET) {
+        for (size_t i = 0; i < sizeof(ipv4) / sizeof(ipv4[0]); i++)
+            if (memcmp(a->bytes, ipv4[i], 4) == 0)
+                return true;
+    } else if (a->family == AF_INET6) {
+        for (size_t i = 0; i < sizeof(ipv6) / sizeof(ipv6[0]); i++)
+            if (memcmp(a->bytes, ipv6[i], 16) == 0)
+                return true;
     }
     return false;
 }

@@ -1,6 +1,7 @@
 /* Address parsing, canonical forms and rule matching. */
 #include <net/if.h>
 #include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -369,6 +370,61 @@ static const char *const NOT_METADATA[] = {
     "169.254.169.253", "169.254.169.255", "169.254.0.1", "169.254.170.3", "168.63.129.17", "100.100.100.201",
     "fd00:ec2::253", "fd00:ec2::255", "fd00:ec3::254", "fe80::a9fe:a9ff", "127.0.0.1", "0.0.0.0", "::",
 };
+
+/* ----- netaddr_parse_quad ----- */
+
+/* netaddr_parse_quad must agree with inet_pton(AF_INET) on `text`,
+ * bytes included. */
+static void expect_quad_as_inet_pton(const char *text)
+{
+    unsigned char mine[4] = {0}, theirs[4] = {0};
+    bool parsed = netaddr_parse_quad(text, mine);
+    bool expected = inet_pton(AF_INET, text, theirs) == 1;
+
+    ck_assert_msg(parsed == expected, "\"%s\": netaddr_parse_quad says %s, inet_pton says %s", text,
+                  parsed ? "yes" : "no", expected ? "yes" : "no");
+    if (expected)
+        ck_assert_msg(memcmp(mine, theirs, 4) == 0, "\"%s\": the bytes differ from inet_pton's", text);
+}
+
+START_TEST(test_quad_cases)
+{
+    static const char *const cases[] = {
+        "127.0.0.1", "0.0.0.0", "255.255.255.255", "256.0.0.1", "1.2.3.256", "1.2.3.4.", ".1.2.3.4",
+        "1..2.3", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.00", "00.0.0.0", "1.2.3.4 ", " 1.2.3.4",
+        "1.2.3.4/8", "0x7f.0.0.1", "127.1", "2130706433", "", ".", "...", "1.2.3.-4", "+1.2.3.4",
+        "1000.1.1.1", "9999999999.1.1.1", "199.255.249.100", "10.0.011.1",
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_quad_as_inet_pton(cases[i]);
+}
+END_TEST
+
+START_TEST(test_quad_exhaustive)
+{
+    /* Every string of up to 8 characters over digits that matter (0, 1,
+     * 2, 5, 6), a dot and a letter. */
+    static const char alphabet[] = "01256.a";
+    const size_t base = sizeof(alphabet) - 1;
+    char text[9];
+
+    for (size_t length = 0; length <= 8; length++) {
+        size_t total = 1;
+
+        for (size_t i = 0; i < length; i++)
+            total *= base;
+        for (size_t n = 0; n < total; n++) {
+            size_t rest = n;
+
+            for (size_t i = 0; i < length; i++, rest /= base)
+                text[i] = alphabet[rest % base];
+            text[length] = '\0';
+            expect_quad_as_inet_pton(text);
+        }
+    }
+}
+END_TEST
 
 START_TEST(test_metadata)
 {
@@ -988,6 +1044,7 @@ Suite *suite_netaddr(void)
     Suite *suite = suite_create("netaddr");
     TCase *parse = tcase_create("parse");
     TCase *classify = tcase_create("classify");
+    TCase *quad = tcase_create("quad");
     TCase *names = tcase_create("names");
     TCase *rules = tcase_create("rules");
 
@@ -1006,6 +1063,11 @@ Suite *suite_netaddr(void)
     tcase_add_loop_test(classify, test_loopback, 0, COUNT(LOOPBACK));
     tcase_add_loop_test(classify, test_not_loopback, 0, COUNT(NOT_LOOPBACK));
     tcase_add_test(classify, test_unspecified);
+    tcase_add_test(quad, test_quad_cases);
+    tcase_add_test(quad, test_quad_exhaustive);
+    tcase_set_timeout(quad, 60);
+    suite_add_tcase(suite, quad);
+
     tcase_add_loop_test(classify, test_metadata, 0, COUNT(METADATA));
     tcase_add_loop_test(classify, test_not_metadata, 0, COUNT(NOT_METADATA));
     tcase_add_loop_test(classify, test_in_prefix, 0, COUNT(PREFIXES));
