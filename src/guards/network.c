@@ -1,5 +1,6 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -11,9 +12,12 @@
 #include "log.h"
 
 /* The real _socket.socket type and its "family" member, so that an event's
- * socket argument is read without running Python code. */
+ * socket argument is read without running Python code. The member is a C
+ * int in the socket object: family_offset is where, or -1 to go through
+ * the descriptor. */
 static PyTypeObject *socket_type;
 static PyObject *family_member;
+static Py_ssize_t family_offset = -1;
 
 void guard_network_set_socket_type(PyTypeObject *type)
 {
@@ -25,6 +29,14 @@ void guard_network_set_socket_type(PyTypeObject *type)
     if (family_member == NULL || Py_TYPE(family_member)->tp_descr_get == NULL) {
         PyErr_Clear();
         Py_CLEAR(family_member);
+        return;
+    }
+    if (Py_IS_TYPE(family_member, &PyMemberDescr_Type)) {
+        const PyMemberDef *member = ((PyMemberDescrObject *)family_member)->d_member;
+
+        if (member->type == T_INT && member->offset >= (Py_ssize_t)sizeof(PyObject) &&
+            member->offset + (Py_ssize_t)sizeof(int) <= type->tp_basicsize)
+            family_offset = member->offset;
     }
 }
 
@@ -61,6 +73,8 @@ static int socket_family(PyObject *sock)
     }
     if (family_member == NULL || !PyObject_TypeCheck(sock, socket_type))
         return -1;
+    if (family_offset >= 0)
+        return *(const int *)((const char *)sock + family_offset);
     value = Py_TYPE(family_member)->tp_descr_get(family_member, sock, (PyObject *)socket_type);
     if (value == NULL) {
         PyErr_Clear();
@@ -535,6 +549,29 @@ static PyObject *with_numeric_host(PyObject *address, const struct netaddr *addr
     return copy;
 }
 
+/* True if the call will not look `address` up: its host is an address
+ * that CPython's own parser takes for `family` without the resolver
+ * (inet_pton, and for IPv6 no scope). The common loopback connect then
+ * costs no second parse here; the audit event decides. */
+static bool parsed_without_lookup(PyObject *address, int family)
+{
+    PyObject *host;
+    const char *text;
+    unsigned char bytes[16];
+
+    if (!PyTuple_Check(address) || PyTuple_GET_SIZE(address) < 2)
+        return false;
+    host = PyTuple_GET_ITEM(address, 0);
+    if (!PyUnicode_Check(host) || !PyUnicode_IS_COMPACT_ASCII(host))
+        return false;
+    text = (const char *)PyUnicode_1BYTE_DATA(host);
+    if (strlen(text) != (size_t)PyUnicode_GET_LENGTH(host))
+        return false;   /* an embedded NUL: leave it to the full parse */
+    if (family == AF_INET)
+        return netaddr_parse_quad(text, bytes);
+    return strchr(text, '%') == NULL && inet_pton(AF_INET6, text, bytes) == 1;
+}
+
 int guard_network_prepare_address(struct hermetic_runtime *rt, PyObject *sock, PyObject *address,
                                    const char *action, PyObject **replacement)
 {
@@ -548,6 +585,8 @@ int guard_network_prepare_address(struct hermetic_runtime *rt, PyObject *sock, P
 
     *replacement = NULL;
     if (!(rt->guards & GUARD_NETWORK) || (family != AF_INET && family != AF_INET6))
+        return 0;
+    if (parsed_without_lookup(address, family))
         return 0;
     if (parse_inet_address(address, family, &target) != 0 || !target.is_name)
         return 0;   /* numeric or malformed: no lookup, and the audit event decides */
