@@ -184,17 +184,12 @@ static const struct method_patch SOCKET_FUNCTION_PATCHES[] = {
     {"gethostbyname_ex", METH_VARARGS, guarded_gethostbyname_ex, &original_gethostbyname_ex},
 };
 
-static int patch_socket(void)
+static int patch_socket_module(PyObject *module)
 {
-    PyObject *module = PyImport_ImportModule("_socket");
-    PyObject *type;
-    PyModuleDef *def;
+    PyObject *type = PyObject_GetAttrString(module, "socket");
+    PyModuleDef *def = PyModule_GetDef(module);
     int rc = -1;
 
-    if (module == NULL)
-        return -1;
-    type = PyObject_GetAttrString(module, "socket");
-    def = PyModule_GetDef(module);
     if (type == NULL || !PyType_Check(type) || def == NULL || def->m_methods == NULL) {
         if (!PyErr_Occurred())
             PyErr_SetString(PyExc_RuntimeError, "hermetic: _socket has an unexpected shape");
@@ -210,8 +205,33 @@ static int patch_socket(void)
     rc = 0;
 done:
     Py_XDECREF(type);
-    Py_DECREF(module);
     return rc;
+}
+
+/* True while _socket waits for its patches: guarded_create_builtin applies
+ * them when the import system creates the module, before any code can call
+ * it. Importing _socket at start would cost more than the rest of the
+ * network guard's start-up, for programs that never use a socket. */
+static bool socket_patch_pending;
+
+static int install_imp_patch(void);
+
+static int patch_socket(void)
+{
+    PyObject *name = PyUnicode_FromString("_socket");
+    PyObject *module = name != NULL ? PyImport_GetModule(name) : NULL;
+    int rc;
+
+    Py_XDECREF(name);
+    if (module != NULL) {
+        rc = patch_socket_module(module);
+        Py_DECREF(module);
+        return rc;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    socket_patch_pending = true;
+    return install_imp_patch();
 }
 
 /* ----- _posixsubprocess.fork_exec: no audit event at all ----- */
@@ -515,16 +535,19 @@ static PyCFunction original_create_builtin;
 static PyObject *guarded_create_builtin(PyObject *module, PyObject *spec)
 {
     struct hermetic_runtime *rt = hook_runtime();
-    PyObject *name = NULL;
-    const char *text;
+    PyObject *name = NULL, *result;
+    const char *text = NULL;
+    bool is_socket;
 
-    if (rt->guards & (GUARD_IMPORTS | GUARD_SEAL)) {
+    if (rt->guards & (GUARD_IMPORTS | GUARD_SEAL) || socket_patch_pending) {
         name = PyObject_GetAttrString(spec, "name");
         text = name != NULL && PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
         if (text == NULL) {
             Py_XDECREF(name);
             return NULL;
         }
+    }
+    if (rt->guards & (GUARD_IMPORTS | GUARD_SEAL)) {
         if (guard_imports_check_name(rt, text) != 0) {
             Py_DECREF(name);
             return NULL;
@@ -537,11 +560,22 @@ static PyObject *guarded_create_builtin(PyObject *module, PyObject *spec)
             Py_DECREF(name);
             return NULL;
         }
-        Py_DECREF(name);
-        if (PyErr_Occurred())
+        if (PyErr_Occurred()) {
+            Py_DECREF(name);
             return NULL;
+        }
     }
-    return original_create_builtin(module, spec);
+    is_socket = socket_patch_pending && strcmp(text, "_socket") == 0;
+    Py_XDECREF(name);
+    result = original_create_builtin(module, spec);
+    if (result != NULL && is_socket) {
+        /* Fail closed: without its patches, no _socket. */
+        if (patch_socket_module(result) != 0)
+            Py_CLEAR(result);
+        else
+            socket_patch_pending = false;
+    }
+    return result;
 }
 
 static const struct method_patch IMP_PATCHES[] = {
@@ -596,6 +630,18 @@ static int patch_module(const char *name, const struct method_patch *patches, si
     return rc;
 }
 
+static int install_imp_patch(void)
+{
+    static bool installed;
+
+    if (installed)
+        return 0;
+    if (patch_module("_imp", IMP_PATCHES, 1) != 0)
+        return -1;
+    installed = true;
+    return 0;
+}
+
 int patches_install(unsigned int guards)
 {
     static unsigned int installed;
@@ -613,11 +659,8 @@ int patches_install(unsigned int guards)
             return -1;
         installed |= GUARD_SUBPROCESS;
     }
-    if ((guards & (GUARD_IMPORTS | GUARD_SEAL)) && !(installed & GUARD_IMPORTS)) {
-        if (patch_module("_imp", IMP_PATCHES, 1) != 0)
-            return -1;
-        installed |= GUARD_IMPORTS;
-    }
+    if ((guards & (GUARD_IMPORTS | GUARD_SEAL)) && install_imp_patch() != 0)
+        return -1;
     if ((guards & GUARD_FILESYSTEM) && !(installed & GUARD_FILESYSTEM)) {
         if (patch_module("posix", POSIX_PATCHES, sizeof(POSIX_PATCHES) / sizeof(POSIX_PATCHES[0])) != 0)
             return -1;
