@@ -48,10 +48,10 @@ def open_for_read(path):
 
 
 def connect_loopback():
-    # A UDP connect only sets the peer address, without a handshake, so
-    # the loop costs about a microsecond per call and the one audit event
-    # it raises (socket.connect, checked like a TCP connect) stands out of
-    # the noise. A new address tuple each time, as real code passes.
+    # A UDP connect only sets the peer address, without a handshake. The
+    # loop then costs about half a microsecond per call, so the one audit
+    # event it raises (socket.connect, checked like a TCP connect) shows
+    # above the noise. Each call gets a new address tuple, as in real code.
     server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     server.bind(("127.0.0.1", 0))
     port = server.getsockname()[1]

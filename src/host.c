@@ -244,12 +244,12 @@ int host_run(const struct resolved_command *command, const struct hermetic_polic
     {
         /* LeakSanitizer does not scan pymalloc's arenas, so an object that
          * only arena memory refers to looks leaked. Allocate with malloc,
-         * with the debug hooks if PYTHONMALLOC asks for them, also under
-         * -E, -I and --no-environment, where Python would not read it. */
-        const char *asked = getenv("PYTHONMALLOC");
+         * with the debug hooks if PYTHONMALLOC names a debug allocator, also
+         * under -E, -I and --no-environment, where Python would not read it. */
+        const char *requested = getenv("PYTHONMALLOC");
 
-        preconfig.allocator = asked != NULL && strstr(asked, "debug") != NULL ? PYMEM_ALLOCATOR_MALLOC_DEBUG
-                                                                               : PYMEM_ALLOCATOR_MALLOC;
+        preconfig.allocator = requested != NULL && strstr(requested, "debug") != NULL ? PYMEM_ALLOCATOR_MALLOC_DEBUG
+                                                                                       : PYMEM_ALLOCATOR_MALLOC;
     }
 #endif
     check_status(Py_PreInitializeFromBytesArgs(&preconfig, argc, argv), NULL);

@@ -2,7 +2,7 @@
  * Sanitizer defaults built into hermetic by make check-sanitize, and only
  * there. The sanitizers read ASAN_OPTIONS, LSAN_OPTIONS and UBSAN_OPTIONS
  * from the environment, which a program or --no-environment may empty for
- * a child; built in, the options and the suppressions of lsan.supp hold in
+ * a child. Built in, the options and the suppressions of lsan.supp apply in
  * every hermetic process. Options in the environment still add to them.
  */
 #include "lsan_supp.h"
