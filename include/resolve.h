@@ -52,14 +52,19 @@ void resolve_python_command(const char *argv0, int argc, char *const *argv, cons
 struct python_child {
     char *interpreter;        /* for HERMETIC_INTERPRETER: a venv's python keeps its path */
     struct strlist prefix;    /* the #! options and the script; empty for an interpreter */
+    char *note;               /* why the embedded python3 replaces `program`, or NULL */
 };
 
 /*
  * Decide whether `program` (the path a child is about to execute, already
  * found on PATH) is the embedded python3, a venv of it, or a script whose
  * #! line runs one of those (directly or through env, found on env->path).
- * Returns true and fills `out` if so; a child running another Python or
- * any other program returns false.
+ * A program named python, python3 or python3.N of the embedded version
+ * that cannot run on the embedded library (a pyenv shim, another
+ * installation) is replaced by the embedded python3, with `note` saying
+ * so, as hermetic does for its own command. Returns true and fills `out`
+ * in these cases; a child running another Python version or any other
+ * program returns false.
  */
 bool resolve_python_child(const char *program, const struct resolve_env *env, struct python_child *out);
 void resolve_python_child_free(struct python_child *child);

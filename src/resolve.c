@@ -545,12 +545,29 @@ static int resolve_file(const char *path, int argc, char *const *argv, const str
     return 0;
 }
 
+/* Run the embedded python3 for `program`, a Python of the embedded
+ * version that cannot run on the embedded library. */
+static bool replace_with_embedded(const char *program, const struct resolve_env *env, struct python_child *out)
+{
+    struct interpreter_check check = check_interpreter(program, env);
+    char why[PATH_MAX + 200];
+
+    describe_unusable(program, &check, env, why, sizeof(why));
+    out->interpreter = xstrdup(env->python);
+    out->note = xasprintf("note: %s; a child that runs it starts as hermetic-python on the embedded Python %s "
+                          "(%s) instead", why, env->python_version, env->python);
+    return true;
+}
+
 bool resolve_python_child(const char *program, const struct resolve_env *env, struct python_child *out)
 {
     struct interpreter_check check;
     struct shebang shebang;
     struct hermetic_error ignored;
     char *interpreter = NULL;
+    const char *base = strrchr(program, '/') != NULL ? strrchr(program, '/') + 1 : program;
+    int minor = minor_of_name(base);
+    bool named_embedded = resolve_is_python_name(base) && (minor < 0 || minor == minor_of_version(env->python_version));
 
     memset(out, 0, sizeof(*out));
     if (is_elf(program)) {
@@ -560,7 +577,7 @@ bool resolve_python_child(const char *program, const struct resolve_env *env, st
 
         check = check_interpreter(program, env);
         if (!usable(&check))
-            return false;
+            return named_embedded && replace_with_embedded(program, env, out);
         /* Absolute but not resolved: Python finds a venv from the path of
          * its python3 symlink. */
         if (program[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
@@ -586,7 +603,7 @@ bool resolve_python_child(const char *program, const struct resolve_env *env, st
     }
     if (interpreter == NULL) {
         strlist_free(&shebang.args);
-        return false;
+        return named_embedded && replace_with_embedded(program, env, out);
     }
     out->interpreter = interpreter;
     strlist_copy_all(&out->prefix, &shebang.args);
@@ -599,6 +616,7 @@ void resolve_python_child_free(struct python_child *child)
 {
     free(child->interpreter);
     strlist_free(&child->prefix);
+    free(child->note);
     memset(child, 0, sizeof(*child));
 }
 

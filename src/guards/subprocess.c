@@ -306,18 +306,30 @@ static int first_candidate(PyObject *executables, PyObject *cwd, char *out, size
     return rc;
 }
 
-/* Say once per program when a child named like a Python interpreter (a
- * pyenv shim, python3.12) is not one hermetic can run, so it starts
- * without the policy. */
-static void note_unguarded_python(const char *program)
+/* Print `text` the first time it comes. */
+static void note_once(const char *text)
 {
     static struct strlist noted;
 
-    if (!resolve_is_python_name(program) || strlist_contains(&noted, program))
+    if (strlist_contains(&noted, text))
         return;
-    strlist_add(&noted, program);
-    log_message("note: a child runs %s, which is not %s or a venv of it; it runs without hermetic's policy",
-                program, HERMETIC_PYTHON);
+    strlist_add(&noted, text);
+    log_message("%s", text);
+}
+
+/* Say once per program when a child named like a Python interpreter of
+ * another version (python3.12) is not one hermetic can run, so it starts
+ * without the policy. */
+static void note_unguarded_python(const char *program)
+{
+    char text[PATH_MAX + 200];
+
+    if (!resolve_is_python_name(program))
+        return;
+    snprintf(text, sizeof(text),
+             "note: a child runs %s, which is not %s or a venv of it; it runs without hermetic's policy "
+             "(--no-subprocess blocks such children, --kernel confines them)", program, HERMETIC_PYTHON);
+    note_once(text);
 }
 
 int guard_subprocess_python_child(struct hermetic_runtime *rt, const char *program, PyObject *env,
@@ -340,8 +352,11 @@ int guard_subprocess_python_child(struct hermetic_runtime *rt, const char *progr
                                                         : path_from_env(env, path, sizeof(path));
         embedded.path = found == 0 ? path : CHILD_DEFAULT_PATH;
     }
-    if (resolve_python_child(program, &embedded, child))
+    if (resolve_python_child(program, &embedded, child)) {
+        if (child->note != NULL)
+            note_once(child->note);
         return 1;
+    }
     note_unguarded_python(program);
     return 0;
 }

@@ -463,6 +463,32 @@ def test_python_child_by_other_name_control(tmp_path, tcp_listener):
     assert settled_connections(tcp_listener) == 1
 
 
+@pytest.mark.parametrize("policy", [["--no-network"], []], ids=["no-network", "control"])
+def test_python3_shim_child_runs_embedded(tmp_path, tcp_listener, policy):
+    """A child that runs python3 by name, where PATH finds a wrapper script first (a pyenv shim),
+    starts as hermetic-python on the embedded Python, as hermetic's own command would."""
+    child = write_child(tmp_path, tcp_listener.port)
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    shim = shims / "python3"
+    shim.write_text(f'#!/bin/sh\nexec {PYTHON} "$@"\n')
+    shim.chmod(0o755)
+    body = "report(parent_pid=os.getpid())\nsubprocess.run(['python3', CHILD, 'child'])"
+    env = child_env(PATH=f"{shims}:{CLEAN_PATH}")
+
+    result = run_parent(tmp_path, body, *policy, env=env, CHILD=str(child))
+
+    values = results_of(result)
+    if policy:
+        assert values.get("child") == "blocked", describe(result)
+        assert values["child_executable"] == EXPECTED_EXECUTABLE, describe(result)
+        assert f"{shim} is a wrapper script" in result.stderr, describe(result)
+        assert settled_connections(tcp_listener) == 0
+    else:
+        assert values.get("child") == "ok", describe(result)
+        assert settled_connections(tcp_listener) == 1
+
+
 @pytest.mark.parametrize("line", ["#!/usr/bin/python3", "#!/usr/bin/env python3", "#!/usr/bin/python3 -I"])
 def test_python_script_child_keeps_policy(tmp_path, tcp_listener, line):
     """A script whose #! line runs python3 starts as hermetic-python SCRIPT, with its #! options."""

@@ -830,6 +830,42 @@ START_TEST(test_child_interpreters)
 }
 END_TEST
 
+/* A program named for the embedded Python that cannot run on it gives
+ * way to the embedded python3, as hermetic's own command does. */
+START_TEST(test_child_replaced_by_embedded)
+{
+    char *dir = scratch_dir();
+    char *shims = scratch_subdir(dir, "shims");
+    char *other = scratch_subdir(dir, "other");
+    struct resolve_env env = env_with_path(dir);
+    struct python_child child;
+    static const char *const none[] = {NULL};
+    const char *replaced[] = {
+        scratch_file(shims, "python3", "#!/usr/bin/env bash\nexec pyenv exec python3 \"$@\"\n", 0755),
+        scratch_file(shims, "python", "#!/bin/sh\nexec python3 \"$@\"\n", 0755),
+        scratch_file(shims, "python3.11", "#!/bin/sh\nexec python3 \"$@\"\n", 0755),
+        write_elf(other, "python3"),
+    };
+    const char *kept[] = {
+        scratch_file(shims, "python3.12", "#!/bin/sh\nexec python3.12 \"$@\"\n", 0755),
+        write_elf(other, "python3.10"),
+        scratch_file(shims, "pythonw", "#!/bin/sh\nexec python3 \"$@\"\n", 0755),
+    };
+
+    for (size_t i = 0; i < sizeof(replaced) / sizeof(replaced[0]); i++) {
+        ck_assert_msg(python_child(replaced[i], &env, &child), "%s should give way to the embedded python3",
+                      replaced[i]);
+        ck_assert_str_eq(child.interpreter, EMBEDDED_PYTHON);
+        expect_prefix(&child, none, replaced[i]);
+        ck_assert_msg(child.note != NULL && strstr(child.note, replaced[i]) != NULL,
+                      "the note should name %s, got \"%s\"", replaced[i], child.note ? child.note : "(none)");
+        resolve_python_child_free(&child);
+    }
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+        ck_assert_msg(!python_child(kept[i], &env, &child), "%s should run as it is", kept[i]);
+}
+END_TEST
+
 START_TEST(test_child_scripts)
 {
     char *dir = scratch_dir();
@@ -935,6 +971,7 @@ Suite *suite_resolve(void)
     tcase_add_test(interpreters, test_other_version_binary);
     tcase_add_test(interpreters, test_pyenv_shim);
     tcase_add_test(interpreters, test_child_interpreters);
+    tcase_add_test(interpreters, test_child_replaced_by_embedded);
     tcase_add_test(interpreters, test_child_scripts);
     tcase_add_test(interpreters, test_child_script_env_not_usable);
     suite_add_tcase(suite, interpreters);
