@@ -92,7 +92,8 @@ char *violations_report(const struct violations *v)
         if (!v->printed[i])
             textbuf_printf(&out, "hermetic: blocked action: %s\n", v->messages[i]);
     if (more > 0)
-        textbuf_printf(&out, "hermetic: %zu more blocked action%s\n", more, more == 1 ? "" : "s");
+        textbuf_printf(&out, "hermetic: %zu more blocked action%s (--trace or --log-json shows each one)\n", more,
+                       more == 1 ? "" : "s");
     return textbuf_take(&out);
 }
 

@@ -130,7 +130,7 @@ def test_twelve_violations_report_ten_lines():
 
     assert result.returncode == 0, result.stderr
     assert lines[:10] == [line_for(port) for port in ports[:10]]
-    assert lines[10:] == ["hermetic: 2 more blocked actions"]
+    assert lines[10:] == ["hermetic: 2 more blocked actions (--trace or --log-json shows each one)"]
 
 
 def test_eleven_violations_report_one_more():
@@ -146,7 +146,7 @@ def test_eleven_violations_report_one_more():
     result = program(code, "--no-network")
 
     assert result.returncode == 0, result.stderr
-    assert result.stderr.splitlines()[-1] == "hermetic: 1 more blocked action"
+    assert result.stderr.splitlines()[-1] == "hermetic: 1 more blocked action (--trace or --log-json shows each one)"
     assert len(blocked_lines(result.stderr)) == 10
 
 
@@ -185,7 +185,7 @@ def test_report_survives_debug_allocators(python_options, variables):
     assert result.returncode == 0, result.stderr
     assert result.stdout == "done\n"
     assert blocked_lines(result.stderr) == [line_for(port) for port in list(ports)[:10]]
-    assert result.stderr.splitlines()[-1] == "hermetic: 2 more blocked actions"
+    assert result.stderr.splitlines()[-1] == "hermetic: 2 more blocked actions (--trace or --log-json shows each one)"
 
 
 def test_uncaught_violation_after_caught_ones(tcp_listener):

@@ -96,9 +96,9 @@ START_TEST(test_report_limit)
         const char *tail;
     } cases[] = {
         {VIOLATIONS_REPORT_MAX, ""},
-        {VIOLATIONS_REPORT_MAX + 1, "hermetic: 1 more blocked action\n"},
-        {VIOLATIONS_REPORT_MAX + 2, "hermetic: 2 more blocked actions\n"},
-        {VIOLATIONS_REPORT_MAX + 25, "hermetic: 25 more blocked actions\n"},
+        {VIOLATIONS_REPORT_MAX + 1, "hermetic: 1 more blocked action (--trace or --log-json shows each one)\n"},
+        {VIOLATIONS_REPORT_MAX + 2, "hermetic: 2 more blocked actions (--trace or --log-json shows each one)\n"},
+        {VIOLATIONS_REPORT_MAX + 25, "hermetic: 25 more blocked actions (--trace or --log-json shows each one)\n"},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -122,7 +122,7 @@ START_TEST(test_report_skips_printed_beyond_limit)
     /* Messages 1 and 3 are printed among the first ten, 11 and 12 beyond. */
     unsigned long printed = (1ul << 1) | (1ul << 3) | (1ul << 11) | (1ul << 12);
     char *lines = numbered_lines(0, VIOLATIONS_REPORT_MAX, printed);
-    char *expected = xasprintf("%shermetic: 2 more blocked actions\n", lines);
+    char *expected = xasprintf("%shermetic: 2 more blocked actions (--trace or --log-json shows each one)\n", lines);
 
     add_numbered(&v, VIOLATIONS_REPORT_MAX + 4, printed);
     expect_report(&v, expected, "14 violations, 4 printed");
@@ -180,7 +180,7 @@ END_TEST
 START_TEST(test_hash_set_limit)
 {
     struct violations v = {0};
-    char message[48];
+    char message[128];
 
     for (int i = 0; i < VIOLATIONS_HASHES_MAX; i++) {
         snprintf(message, sizeof(message), "blocked %d", i);
@@ -190,7 +190,7 @@ START_TEST(test_hash_set_limit)
     /* Past the limit, a repeated message counts as new (and is counted). */
     ck_assert_msg(violations_add(&v, "blocked 0", false), "past the limit every message counts as new");
     ck_assert_msg(v.distinct == (size_t)VIOLATIONS_HASHES_MAX + 1, "distinct is %zu", v.distinct);
-    snprintf(message, sizeof(message), "hermetic: %d more blocked actions\n",
+    snprintf(message, sizeof(message), "hermetic: %d more blocked actions (--trace or --log-json shows each one)\n",
              VIOLATIONS_HASHES_MAX + 1 - VIOLATIONS_REPORT_MAX);
     {
         char *report = violations_report(&v);
