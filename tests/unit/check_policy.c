@@ -492,6 +492,23 @@ START_TEST(test_validate_read_root_needed)
 }
 END_TEST
 
+START_TEST(test_validate_essential_import)
+{
+    struct hermetic_policy p;
+    struct hermetic_error err = {0};
+
+    /* Options reach this check only after cli_parse, which accepts any
+     * module name (found by fuzz/fuzz_cli.c, a harness that skipped it). */
+    policy_init(&p);
+    strlist_add(&p.imports.deny, "json");
+    strlist_add(&p.imports.deny, "stat");
+    ck_assert_int_eq(policy_validate(&p, &err), -1);
+    ck_assert_int_eq(err.status, HERMETIC_EXIT_USAGE);
+    ck_assert_str_eq(err.message, "--deny-import stat: the interpreter needs stat to run; it cannot be denied");
+    policy_free(&p);
+}
+END_TEST
+
 START_TEST(test_validate_network_policy)
 {
     struct hermetic_policy p;
@@ -823,6 +840,7 @@ Suite *suite_policy(void)
     tcase_add_test(validate, test_guards_and_names);
     tcase_add_test(validate, test_validate_allowance_without_guard);
     tcase_add_test(validate, test_validate_read_root_needed);
+    tcase_add_test(validate, test_validate_essential_import);
     tcase_add_test(validate, test_validate_network_policy);
     tcase_add_test(validate, test_validate_missing_guards);
     tcase_add_test(validate, test_validate_order);
