@@ -259,12 +259,14 @@ $(BUILD)/tests/sanitize/defaults.o: CPPFLAGS_ALL += -I$(BUILD)/gen
 # .ci/run. Leaks are left to check-sanitize. Uninitialised-value errors are
 # off: in the Debian libpython that hermetic links,
 # int.from_bytes(b"\0\0\0\0") reads the unset digit of a zero-length int
-# without branching on its size, and
-# memcheck then flags every later use of that 0 in any Python code
-# (/usr/bin/python3 is built differently and shows nothing).
-VALGRIND       ?= valgrind
+# without branching on its size, and memcheck then flags every later use of
+# that 0 in any Python code (/usr/bin/python3 is built differently and shows
+# nothing). VALGRIND_TESTS=tests/integration runs every test, in about 50
+# minutes on 2 cores; there the kernel-layer tests fail, because Debian 12's
+# valgrind does not implement the seccomp and Landlock system calls.
+VALGRIND       ?= /usr/bin/valgrind
 VALGRIND_FLAGS  = -q --error-exitcode=99 --leak-check=no --undef-value-errors=no --num-callers=40
-VALGRIND_TESTS  = tests/integration/test_network_basic.py tests/integration/test_violations.py \
+VALGRIND_TESTS ?= tests/integration/test_network_basic.py tests/integration/test_violations.py \
                   tests/integration/test_failing_closed.py tests/integration/test_hostile_events.py \
                   tests/integration/test_guards.py \
                   tests/integration/test_filesystem.py::test_write_after_current_directory_removed
