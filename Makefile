@@ -232,11 +232,12 @@ uninstall:
 # allocates Python objects with malloc, so ASan sees them too, and has its
 # options and the suppressions of tests/sanitize/lsan.supp (CPython's own
 # leaks, each with its reason) built in. SANITIZE_ENV gives the same
-# options to the unit tests. fast_unwind_on_malloc=0 gives full allocation
+# options to the unit tests, with four times Check's time limits. fast_unwind_on_malloc=0 gives full allocation
 # stacks through libpython, which has no frame pointers.
 SANITIZE_BUILD ?= build-sanitize
 SANITIZE_FLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-SANITIZE_ENV    = ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=64:exitcode=86 \
+SANITIZE_ENV    = CK_TIMEOUT_MULTIPLIER=4 \
+                  ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=64:exitcode=86 \
                   LSAN_OPTIONS=print_suppressions=0:exitcode=86 \
                   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86
 

@@ -403,13 +403,14 @@ END_TEST
 
 START_TEST(test_quad_exhaustive)
 {
-    /* Every string of up to 8 characters over digits that matter (0, 1,
-     * 2, 5, 6), a dot and a letter. */
+    /* Every string of up to 7 characters over digits that matter (0, 1,
+     * 2, 5, 6), a dot and a letter: about a million, a few seconds under
+     * AddressSanitizer. Longer forms are in test_quad_cases. */
     static const char alphabet[] = "01256.a";
     const size_t base = sizeof(alphabet) - 1;
-    char text[9];
+    char text[8];
 
-    for (size_t length = 0; length <= 8; length++) {
+    for (size_t length = 0; length <= 7; length++) {
         size_t total = 1;
 
         for (size_t i = 0; i < length; i++)
@@ -1065,7 +1066,7 @@ Suite *suite_netaddr(void)
     tcase_add_test(classify, test_unspecified);
     tcase_add_test(quad, test_quad_cases);
     tcase_add_test(quad, test_quad_exhaustive);
-    tcase_set_timeout(quad, 60);
+    tcase_set_timeout(quad, 120);
     suite_add_tcase(suite, quad);
 
     tcase_add_loop_test(classify, test_metadata, 0, COUNT(METADATA));
