@@ -2,7 +2,7 @@
  * a size. It goes through pathrule_expand, pathrule_normalize (on the text
  * as given, and made absolute), pathrule_within, codepolicy_module_from_file
  * and fspolicy_sqlite_target, with output buffers of exactly the given size
- * so that AddressSanitizer sees any write past them. */
+ * so that AddressSanitizer reports any write past them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

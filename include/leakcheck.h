@@ -15,10 +15,10 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
-/* Check for leaks now instead of at exit. LeakSanitizer's check at exit
- * runs a tracer in a new process and reads its suppressions file, which
- * the kernel layer forbids: call this before applying it. Leaks after
- * this point go unseen. */
+/* Check for leaks now instead of at exit, and call it before applying the
+ * kernel layer. The check at exit starts a tracer process and reads the
+ * suppressions file, which the kernel layer forbids. Later leaks go
+ * unreported. */
 static inline void leakcheck_now(void)
 {
 #ifdef HERMETIC_LEAK_CHECK

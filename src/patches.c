@@ -208,10 +208,10 @@ done:
     return rc;
 }
 
-/* True while _socket waits for its patches: guarded_create_builtin applies
+/* True while _socket waits for its patches. guarded_create_builtin applies
  * them when the import system creates the module, before any code can call
- * it. Importing _socket at start would cost more than the rest of the
- * network guard's start-up, for programs that never use a socket. */
+ * it, because importing _socket at start costs more than the rest of the
+ * network guard's start-up. */
 static bool socket_patch_pending;
 
 static int install_imp_patch(void);

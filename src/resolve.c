@@ -545,8 +545,8 @@ static int resolve_file(const char *path, int argc, char *const *argv, const str
     return 0;
 }
 
-/* Run the embedded python3 for `program`, a Python of the embedded
- * version that cannot run on the embedded library. */
+/* Fill `out` to start the embedded python3 in place of `program`, a Python
+ * of the embedded version that cannot run on the embedded library. */
 static bool replace_with_embedded(const char *program, const struct resolve_env *env, struct python_child *out)
 {
     struct interpreter_check check = check_interpreter(program, env);

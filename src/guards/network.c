@@ -12,9 +12,9 @@
 #include "log.h"
 
 /* The real _socket.socket type and its "family" member, so that an event's
- * socket argument is read without running Python code. The member is a C
- * int in the socket object: family_offset is where, or -1 to go through
- * the descriptor. */
+ * socket argument is read without running Python code. family_offset is
+ * the offset of that C int in the socket object, or -1 to use the
+ * descriptor. */
 static PyTypeObject *socket_type;
 static PyObject *family_member;
 static Py_ssize_t family_offset = -1;
@@ -549,10 +549,9 @@ static PyObject *with_numeric_host(PyObject *address, const struct netaddr *addr
     return copy;
 }
 
-/* True if the call will not look `address` up: its host is an address
- * that CPython's own parser takes for `family` without the resolver
- * (inet_pton, and for IPv6 no scope). The common loopback connect then
- * costs no second parse here; the audit event decides. */
+/* Return true if CPython parses the host of `address` for `family` itself
+ * (inet_pton, and for IPv6 no scope), so the call makes no lookup. The
+ * audit event that follows then decides, without a second parse here. */
 static bool parsed_without_lookup(PyObject *address, int family)
 {
     PyObject *host;

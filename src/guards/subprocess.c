@@ -306,7 +306,7 @@ static int first_candidate(PyObject *executables, PyObject *cwd, char *out, size
     return rc;
 }
 
-/* Print `text` the first time it comes. */
+/* Log `text` once: later calls with the same text print nothing. */
 static void note_once(const char *text)
 {
     static struct strlist noted;

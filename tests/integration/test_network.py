@@ -126,7 +126,7 @@ def test_connect_ex_allowed_with_localhost(tcp_listener, net_env):
 # CPython 3.11's socket.sendto keeps a reference to its data when an audit
 # hook raises, so a blocked sendto leaks the data object. The blocked
 # tests build it with bytes.fromhex, which tests/sanitize/lsan.supp names,
-# so that make check-sanitize tells this leak apart from others.
+# so that make check-sanitize can distinguish this leak from others.
 DATAGRAM = 'bytes.fromhex("64 61 74 61 67 72 61 6d")'
 
 
